@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * text: everything that needs Unicode knowledge, behind plain UTF-8 char *.
+ * ICU stays inside src/text/; callers never see a UChar or a UErrorCode.
+ * Widths are terminal display columns (wide CJK = 2, combining marks = 0),
+ * cuts fall on grapheme-cluster boundaries, never inside a character.
+ */
+#ifndef VIGIA_TEXT_H
+#define VIGIA_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/** What text_check found wrong with a field. */
+enum text_problem {
+    TEXT_OK = 0,
+    TEXT_BAD_UTF8,  /* not valid UTF-8 (overlong, surrogate, truncated…) */
+    TEXT_CONTROL,   /* a C0/C1 control character or escape (ESC, BEL, DEL…) */
+    TEXT_TOO_LONG,  /* more than the allowed number of bytes */
+};
+
+/**
+ * Check a user-supplied field. Tabs and newlines are allowed only when
+ * @multiline. @max_bytes of 0 means no limit. On a problem, *offset (if not
+ * NULL) gets the byte offset where it starts.
+ */
+enum text_problem text_check(const char *s, size_t max_bytes, bool multiline, size_t *offset);
+/** A translated one-line description of a problem ("invalid UTF-8"). */
+const char *text_problem_str(enum text_problem p);
+
+/** Returns a newly allocated NFC form of valid UTF-8 @s; caller frees. */
+char *text_nfc(const char *s);
+
+/**
+ * Returns a newly allocated copy safe to put on a terminal: invalid bytes and
+ * control characters (including ESC) become U+FFFD, newlines and tabs become
+ * spaces. Caller frees.
+ */
+char *text_printable(const char *s);
+
+/** Display width of valid UTF-8 @s (or its first @n bytes when n != (size_t)-1). */
+int text_width_n(const char *s, size_t n);
+static inline int text_width(const char *s)
+{
+    return text_width_n(s, (size_t)-1);
+}
+
+/**
+ * Length in bytes of the longest prefix of @s made of whole grapheme clusters
+ * that fits in @cols columns. *used (if not NULL) gets its width.
+ */
+size_t text_fit(const char *s, int cols, int *used);
+
+/**
+ * Byte offset of the grapheme-cluster boundary after / before @pos in @s
+ * (length @len). next returns len at the end, prev returns 0 at the start.
+ */
+size_t text_next_grapheme(const char *s, size_t len, size_t pos);
+size_t text_prev_grapheme(const char *s, size_t len, size_t pos);
+
+/**
+ * Wrap @s into lines of at most @cols columns at ICU line-break opportunities
+ * (breaking inside a word only when a word is wider than @cols). Calls @line
+ * with each line's start and byte length; hard newlines start new lines.
+ * Returns the number of lines.
+ */
+int text_wrap(const char *s, int cols, void (*line)(const char *start, size_t n, void *data),
+              void *data);
+
+/**
+ * Returns a newly allocated search key: case-folded, accents removed, NFC
+ * ("Depósito" -> "deposito"). Caller frees.
+ */
+char *text_fold(const char *s);
+
+/** Compare with ICU collation for @locale ("es", "en"; NULL = current). */
+int text_collate(const char *a, const char *b, const char *locale);
+
+/** Free ICU caches (for leak checkers at exit). */
+void text_cleanup(void);
+
+#endif
