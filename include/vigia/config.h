@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * config: YAML files. libyaml events are built into a small node tree that
+ * keeps each node's file:line:column, and callers walk that tree; every error
+ * names the file and position. config.yaml is validated against a table of
+ * options (name, type, default, range, help); missing keys take defaults.
+ */
+#ifndef VIGIA_CONFIG_H
+#define VIGIA_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vigia/util.h"
+#include "vigia/model.h"
+
+/* ---- generic YAML tree --------------------------------------------------- */
+
+enum config_node_type { CONFIG_SCALAR, CONFIG_SEQ, CONFIG_MAP };
+
+struct config_node {
+    enum config_node_type type;
+    char *value;                /* scalars: the text (valid UTF-8) */
+    int line, column;           /* 1-based position in the file */
+    struct config_node **items; /* SEQ: items; MAP: key, value, key, value… */
+    size_t nitems;              /* SEQ: count of items; MAP: count of pairs */
+};
+
+struct config_doc {
+    char *file;
+    struct config_node *root; /* NULL for an empty file */
+};
+
+/**
+ * Parse a YAML file (one document). Returns 0, or -1 with a newly allocated
+ * "FILE:LINE:COLUMN: problem" message in *err (caller frees). Aliases, tags
+ * and invalid UTF-8 are refused.
+ */
+int config_doc_load(const char *file, struct config_doc *doc, char **err);
+/** Parse YAML from memory; @name is used in messages. */
+int config_doc_parse(const char *name, const char *data, size_t len, struct config_doc *doc,
+                     char **err);
+void config_doc_fini(struct config_doc *doc);
+
+/** The value of @key in map @map, or NULL. */
+const struct config_node *config_map_get(const struct config_node *map, const char *key);
+/** Key node i of a map (for iteration); value is config_map_value(map, i). */
+const struct config_node *config_map_key(const struct config_node *map, size_t i);
+const struct config_node *config_map_value(const struct config_node *map, size_t i);
+/** Format "FILE:LINE:COLUMN: message" for @node into a newly allocated string. */
+char *config_errf(const struct config_doc *doc, const struct config_node *node, const char *fmt,
+                  ...) UTIL_PRINTF(3, 4);
+
+/* ---- config.yaml --------------------------------------------------------- */
+
+struct config {
+    char *path;           /* the file read, or NULL when none */
+    char *dispatcher;     /* who is at the keyboard */
+    char *language;       /* UI language ("es"), NULL = from locale */
+    char *network;        /* network's display name */
+    char *default_country; /* for phone numbers, e.g. "US" */
+    struct model_policy policy;
+};
+
+void config_init(struct config *c);
+void config_fini(struct config *c);
+/**
+ * Load config.yaml from @path, or from $XDG_CONFIG_HOME/vigia/config.yaml
+ * when @path is NULL (a missing default file is not an error; a missing
+ * explicit one is). Unknown keys, wrong types and values out of range are
+ * errors with file:line:column.
+ */
+int config_load(const char *path, struct config *c, char **err);
+/** The default config file's path; caller frees. */
+char *config_default_path(void);
+/**
+ * Remember the dispatcher's name in the config file at @path (created if
+ * missing; the rest of the file is kept). Atomic write.
+ */
+int config_save_dispatcher(const char *path, const char *name, char **err);
+
+/** One option of config.yaml, for --help-config and the docs. */
+struct config_option {
+    const char *name;
+    const char *type; /* "string", "int" */
+    const char *def;
+    long min, max;
+    const char *help;
+};
+const struct config_option *config_options(size_t *n);
+
+/* ---- demo data ----------------------------------------------------------- */
+
+/**
+ * Read demo reports from @file: a list under "reports:" of maps with the keys
+ * of `report list --json` plus "age" ("15m", "3h") and "contact". Calls @fn
+ * for each with the report (received_at set from @now minus age) and its
+ * contact (may be NULL). Returns 0 or -1 with a positioned message.
+ */
+int config_demo_load(const char *file, int64_t now,
+                     int (*fn)(struct model_report *r, const char *contact, void *data, char **err),
+                     void *data, char **err);
+
+#endif

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Command-line parsing. Global options (--db, --config, --as, --lang) may
+ * stand anywhere; the first other word picks the subcommand from cli_table.
+ * With no subcommand, the console opens. Errors are one line on stderr and a
+ * non-zero exit status: 1 for a failure, 2 for a usage mistake.
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vigia/i18n.h"
+#include "vigia/util.h"
+#include "vigia/text.h"
+#include "vigia/app.h"
+#include "vigia/tui.h"
+
+#include "cli.h"
+
+int cli_fail(char *msg)
+{
+    fprintf(stderr, "vigia: %s\n", msg ? msg : _("unknown error"));
+    free(msg);
+    return 1;
+}
+
+int cli_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("vigia: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\n", stderr);
+    fprintf(stderr, "%s\n", _("Try 'vigia --help'."));
+    return 2;
+}
+
+/* Point gettext at the build's translations when running uninstalled. */
+static void cli_i18n_init(const char *lang)
+{
+    const char *dir = LOCALEDIR;
+    char *probe = xasprintf("%s/es/LC_MESSAGES/%s.mo", BUILD_LOCALEDIR, GETTEXT_PACKAGE);
+    const char *cur;
+
+    if (access(probe, R_OK) == 0)
+        dir = BUILD_LOCALEDIR;
+    free(probe);
+    if (getenv("VIGIA_LOCALEDIR") != NULL)
+        dir = getenv("VIGIA_LOCALEDIR");
+    if (setlocale(LC_ALL, "") == NULL)
+        setlocale(LC_ALL, "C.UTF-8");
+    if (lang != NULL && *lang != '\0') {
+        setenv("LANGUAGE", lang, 1);
+        /* gettext ignores LANGUAGE in the plain C locale. */
+        cur = setlocale(LC_MESSAGES, NULL);
+        if (cur == NULL || strcmp(cur, "C") == 0 || strcmp(cur, "POSIX") == 0)
+            setlocale(LC_ALL, "C.UTF-8");
+    }
+    /* The console needs a UTF-8 locale for wide characters. */
+    cur = setlocale(LC_CTYPE, NULL);
+    if (cur == NULL || strcmp(cur, "C") == 0 || strcmp(cur, "POSIX") == 0)
+        setlocale(LC_CTYPE, "C.UTF-8");
+    bindtextdomain(GETTEXT_PACKAGE, dir);
+    bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+    textdomain(GETTEXT_PACKAGE);
+}
+
+static void cli_help(void)
+{
+    printf("%s", _("Usage: vigia [OPTION]... [COMMAND [ARG]...]\n"
+                   "The dispatch console for community rapid-response hotlines.\n"
+                   "\n"
+                   "With no command, opens the console.\n"
+                   "\n"
+                   "Commands:\n"
+                   "  demo                      open the console on a fresh demo database\n"
+                   "  report add --location TEXT --what TEXT [--area A] [--source S]\n"
+                   "             [--category C] [--agents N] [--vehicles TEXT]\n"
+                   "             [--agency TEXT] [--observed WHEN] [--first-hand yes|no]\n"
+                   "             [--contact PHONE] [--json]\n"
+                   "                            take a report; prints its id\n"
+                   "  report list [--status S] [--limit N] [--all] [--search TEXT] [--json]\n"
+                   "  report show ID [--json]\n"
+                   "  report import FILE        JSON Lines, all or nothing\n"
+                   "\n"
+                   "Options:\n"
+                   "  --db PATH        database (default $XDG_DATA_HOME/vigia/vigia.db; or VIGIA_DB)\n"
+                   "  --config PATH    config file (default $XDG_CONFIG_HOME/vigia/config.yaml)\n"
+                   "  --as NAME        who is at the keyboard (recorded with every change)\n"
+                   "  --lang LANG      language of messages and the console (en, es)\n"
+                   "  --help           show this help\n"
+                   "  --version        show the version\n"
+                   "\n"
+                   "WHEN is a time such as \"15 min ago\", \"10:42\" or 2026-11-22T10:42:00Z.\n"
+                   "Exit status: 0 on success, 1 on failure, 2 on a usage mistake.\n"));
+}
+
+struct app *cli_open(const struct cli_global *g, bool console)
+{
+    struct app_options o = {
+        .db_path = g->db,
+        .config_path = g->config,
+        .actor = g->as,
+        .small_cache = console,
+    };
+    struct app *a;
+    char *err = NULL;
+
+    if (app_open(&o, &a, &err) != 0) {
+        cli_fail(err);
+        return NULL;
+    }
+    /* A language from the config applies unless --lang said otherwise. */
+    if (g->lang == NULL && app_config(a)->language != NULL && getenv("LANGUAGE") == NULL) {
+        setenv("LANGUAGE", app_config(a)->language, 1);
+        textdomain(textdomain(NULL));
+    }
+    return a;
+}
+
+static int cli_console(const struct cli_global *g, const char *title)
+{
+    struct tui_options to = {.title = title};
+    struct app *a;
+    int rc;
+
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        fprintf(stderr, "vigia: %s\n", _("the console needs a terminal; see 'vigia --help'"));
+        return 1;
+    }
+    if ((a = cli_open(g, true)) == NULL)
+        return 1;
+    rc = tui_run(a, &to);
+    app_free(&a);
+    return rc;
+}
+
+static int cli_demo(const struct cli_global *g, int argc, char **argv)
+{
+    struct cli_global dg = *g;
+    char *err = NULL, *path = NULL;
+    int rc;
+
+    if (argc > 1)
+        return cli_usage_error(_("demo takes no arguments"));
+    if (g->db == NULL) {
+        char *dir = util_data_dir();
+        util_mkdirs(dir);
+        path = xasprintf("%s/demo.db", dir);
+        free(dir);
+        dg.db = path;
+    }
+    if (app_demo_build(dg.db, &err) != 0) {
+        free(path);
+        return cli_fail(err);
+    }
+    if (dg.as == NULL)
+        dg.as = NULL; /* the console asks, or takes the configured name */
+    rc = cli_console(&dg, _("demo"));
+    free(path);
+    return rc;
+}
+
+/* Take a global option at argv[*i]; returns 1 if taken, 0 if not, -1 on error. */
+static int cli_global_opt(struct cli_global *g, int argc, char **argv, int *i)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } opts[] = {
+        {"--db", offsetof(struct cli_global, db)},
+        {"--config", offsetof(struct cli_global, config)},
+        {"--as", offsetof(struct cli_global, as)},
+        {"--lang", offsetof(struct cli_global, lang)},
+    };
+    const char *arg = argv[*i];
+
+    for (size_t k = 0; k < UTIL_ARRAY_LEN(opts); k++) {
+        size_t n = strlen(opts[k].name);
+        const char **slot = (const char **)((char *)g + opts[k].off);
+        if (strncmp(arg, opts[k].name, n) != 0)
+            continue;
+        if (arg[n] == '=') {
+            *slot = arg + n + 1;
+            return 1;
+        }
+        if (arg[n] != '\0')
+            continue;
+        if (*i + 1 >= argc) {
+            cli_usage_error(_("option %s needs a value"), opts[k].name);
+            return -1;
+        }
+        *slot = argv[++*i];
+        return 1;
+    }
+    return 0;
+}
+
+int cli_main(int argc, char **argv)
+{
+    struct cli_global g = {0};
+    char **rest = xcalloc((size_t)argc + 1, sizeof *rest);
+    int nrest = 0, rc;
+    const char *lang = NULL;
+
+    /* --lang must take effect before any message is printed. */
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "--lang") == 0 && i + 1 < argc)
+            lang = argv[i + 1];
+        else if (strncmp(argv[i], "--lang=", 7) == 0)
+            lang = argv[i] + 7;
+    }
+    cli_i18n_init(lang);
+    for (int i = 1; i < argc; i++) {
+        int t = cli_global_opt(&g, argc, argv, &i);
+        if (t < 0) {
+            rc = 2;
+            goto out;
+        }
+        if (t == 0)
+            rest[nrest++] = argv[i];
+    }
+    if (nrest > 0 && strcmp(rest[0], "--help") == 0) {
+        cli_help();
+        rc = 0;
+    } else if (nrest > 0 && strcmp(rest[0], "--version") == 0) {
+        printf("vigia %s\n", PACKAGE_VERSION);
+        rc = 0;
+    } else if (nrest == 0) {
+        rc = cli_console(&g, NULL);
+    } else if (strcmp(rest[0], "demo") == 0) {
+        rc = cli_demo(&g, nrest, rest);
+    } else if (strcmp(rest[0], "report") == 0) {
+        rc = cli_report(&g, nrest, rest);
+    } else if (rest[0][0] == '-') {
+        rc = cli_usage_error(_("unknown option %s"), rest[0]);
+    } else {
+        rc = cli_usage_error(_("unknown command '%s'"), rest[0]);
+    }
+out:
+    free(rest);
+    text_cleanup();
+    return rc;
+}

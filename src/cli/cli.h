@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The command line: global options, subcommand table, shared helpers. */
+#ifndef VIGIA_CLI_H
+#define VIGIA_CLI_H
+
+#include <stdbool.h>
+
+#include "vigia/app.h"
+
+/** Options every subcommand accepts. */
+struct cli_global {
+    const char *db;
+    const char *config;
+    const char *as;
+    const char *lang;
+};
+
+/** Run vigia with @argc/@argv; returns the exit status. */
+int cli_main(int argc, char **argv);
+
+/** Open the workspace for a subcommand, or print the error and return NULL. */
+struct app *cli_open(const struct cli_global *g, bool console);
+/** Print "vigia: MSG" to stderr, free @msg, return 1. */
+int cli_fail(char *msg);
+/** Print "vigia: MSG" (formatted) to stderr and return 2 (usage). */
+int cli_usage_error(const char *fmt, ...) UTIL_PRINTF(1, 2);
+
+/** Subcommands: argv[0] is the subcommand's name. */
+int cli_report(const struct cli_global *g, int argc, char **argv);
+
+#endif

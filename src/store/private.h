@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Internals shared by the store's modules; nothing outside src/store/ includes this. */
+#ifndef VIGIA_STORE_PRIVATE_H
+#define VIGIA_STORE_PRIVATE_H
+
+#include <sqlite3.h>
+
+#include "vigia/store.h"
+
+#define STORE_STMT_CACHE 48
+
+struct store_stmt {
+    char *sql;
+    sqlite3_stmt *stmt;
+};
+
+struct store {
+    sqlite3 *db;
+    char *path;
+    char device[ULID_LEN + 1];
+    struct hlc hlc;
+    int depth; /* nested store_begin count */
+    int watch_fd;
+    int64_t data_version;
+    struct store_stmt cache[STORE_STMT_CACHE];
+    size_t ncache;
+};
+
+/** A prepared statement for @sql, cached for the life of the store. Borrowed; reset by caller. */
+sqlite3_stmt *store_stmt(struct store *s, const char *sql, char **err);
+/** Translate a SQLite result code into a store_error and set *err with @what as context. */
+int store_fail(struct store *s, int rc, const char *what, char **err);
+/** Bind a store_val to parameter @i. */
+int store_bind(sqlite3_stmt *st, int i, const struct store_val *v);
+/** Copy a text column (NULL stays NULL); caller frees. */
+char *store_col_text(sqlite3_stmt *st, int i);
+
+#endif
