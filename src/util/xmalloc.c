@@ -4,6 +4,7 @@
  * console can recover from halfway through a transaction, so it is fatal: the
  * hook (set by the console) restores the terminal, then we exit.
  */
+#define _GNU_SOURCE /* vasprintf */
 #include "config.h"
 
 #include <errno.h>
@@ -84,17 +85,10 @@ char *xstrndup(const char *s, size_t n)
 
 char *xvasprintf(const char *fmt, va_list ap)
 {
-    va_list ap2;
-    int n;
     char *p;
 
-    va_copy(ap2, ap);
-    n = vsnprintf(NULL, 0, fmt, ap2);
-    va_end(ap2);
-    if (n < 0)
-        util_fatal("bad format string");
-    p = xmalloc((size_t)n + 1);
-    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    if (vasprintf(&p, fmt, ap) < 0)
+        util_fatal("out of memory (formatting a message)");
     return p;
 }
 
