@@ -64,18 +64,13 @@ void buf_addc(struct buf *b, char c)
 void buf_printf(struct buf *b, const char *fmt, ...)
 {
     va_list ap;
-    int n;
+    char *s;
 
     va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
+    s = xvasprintf(fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
-    buf_grow(b, (size_t)n);
-    va_start(ap, fmt);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
+    buf_adds(b, s);
+    free(s);
 }
 
 char *buf_steal(struct buf *b)
