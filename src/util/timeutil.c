@@ -116,6 +116,9 @@ static int timeutil_parse_rfc3339(const char *s, int64_t *out)
     }
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 || y < 1970)
         return -1;
+    /* 2026-02-30 is not a date (the day count would roll into March). */
+    if (d > 28 && timeutil_days(y, mo, d) >= timeutil_days(mo == 12 ? y + 1 : y, mo % 12 + 1, 1))
+        return -1;
     int64_t t = (timeutil_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) * 1000 + ms;
     if (*s == 'Z' || *s == 'z') {
         s++;
