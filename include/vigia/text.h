@@ -79,4 +79,36 @@ int text_collate(const char *a, const char *b, const char *locale);
 /** Free ICU caches (for leak checkers at exit). */
 void text_cleanup(void);
 
+/* ---- sms: GSM 03.38 encoding and segments (src/text/sms.c) --------------- */
+
+enum text_sms_encoding { TEXT_SMS_GSM7, TEXT_SMS_UCS2 };
+
+struct text_sms_count {
+    enum text_sms_encoding encoding;
+    size_t characters;  /* code points */
+    size_t units;       /* septets (GSM-7, extension table counts 2) or UTF-16 units */
+    size_t segments;    /* 0 for an empty text */
+    size_t per_segment; /* 160/70 for one part, 153/67 per part when concatenated */
+    size_t remaining;   /* units still free in the last part */
+};
+
+/** True when every character of @s is in the GSM 03.38 alphabet or extension. */
+bool text_sms_is_gsm7(const char *s);
+/** Count @s as an SMS would be sent. */
+void text_sms_count(const char *s, struct text_sms_count *out);
+/**
+ * Split @s into parts as phones do (never cutting an escape or a surrogate
+ * pair): ends[k] gets the byte offset where part k ends, for up to @max
+ * parts. Returns the number of parts; @out (may be NULL) gets the count.
+ */
+size_t text_sms_split(const char *s, size_t *ends, size_t max, struct text_sms_count *out);
+/** "GSM-7" or "UCS-2". */
+const char *text_sms_encoding_name(enum text_sms_encoding e);
+/**
+ * A GSM-7 version of a text that needs UCS-2 (á -> a, curly quotes ->
+ * straight, ...), newly allocated, or NULL when @s already is GSM-7 or holds
+ * characters with no sensible GSM-7 form (emoji, other scripts).
+ */
+char *text_sms_gsm7_alternative(const char *s);
+
 #endif

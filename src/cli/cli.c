@@ -242,6 +242,8 @@ int cli_main(int argc, char **argv)
         rc = cli_demo(&g, nrest, rest);
     } else if (strcmp(rest[0], "report") == 0) {
         rc = cli_report(&g, nrest, rest);
+    } else if (strcmp(rest[0], "sms") == 0) {
+        rc = cli_sms(&g, nrest, rest);
     } else if (rest[0][0] == '-') {
         rc = cli_usage_error(_("unknown option %s"), rest[0]);
     } else {

@@ -27,5 +27,7 @@ int cli_usage_error(const char *fmt, ...) UTIL_PRINTF(1, 2);
 
 /** Subcommands: argv[0] is the subcommand's name. */
 int cli_report(const struct cli_global *g, int argc, char **argv);
+/** `vigia sms count` (cli-send.c). */
+int cli_sms(const struct cli_global *g, int argc, char **argv);
 
 #endif
