@@ -718,6 +718,8 @@ def main():
             failed += 1
             for line in diag.rstrip().splitlines():
                 print(f"# {line}")
+            # meson --print-errorlogs shows stderr of a failed TAP test.
+            print(f"not ok {i} - {name}\n{diag.rstrip()}", file=sys.stderr)
     print(f"1..{len(results)}")
     shutil.rmtree(TMP, ignore_errors=True)
     return 1 if failed else 0
