@@ -268,7 +268,9 @@ def t_add_every_source_and_category():
         r = ok(vigia("report", "add", "--location", "x", "--what", "y", "--source", src,
                      "--json", db=db))
         assert json.loads(r.out)["source"] == src, r
-    for cat in ("checkpoint", "workplace", "courthouse", "other"):
+    for cat in ("enforcement_sighting", "checkpoint", "workplace", "courthouse", "home_visit",
+                "detention_followup", "wage_theft", "harassment", "resource_request",
+                "other"):
         r = ok(vigia("report", "add", "--location", "x", "--what", "y", "--category", cat,
                      "--json", db=db))
         assert json.loads(r.out)["category"] == cat, r
