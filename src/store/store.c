@@ -480,8 +480,6 @@ int store_open(const char *path, unsigned flags, struct store **out, char **err)
         rc = store_query_int(s, "SELECT count(*) FROM sqlite_schema", &dummy, err);
     }
     if (rc == STORE_OK)
-        rc = store_exec(s, "PRAGMA journal_mode=WAL", "setting WAL mode", err);
-    if (rc == STORE_OK)
         rc = store_exec(s,
                         (flags & STORE_SMALL_CACHE) ? "PRAGMA cache_size=-512"
                                                     : "PRAGMA cache_size=-8192",
@@ -490,6 +488,9 @@ int store_open(const char *path, unsigned flags, struct store **out, char **err)
         rc = store_exec(s, "PRAGMA synchronous=FULL", "open", err);
     if (rc == STORE_OK)
         rc = store_migrate(s, err);
+    /* WAL only once the file is known to be ours: the switch rewrites the header. */
+    if (rc == STORE_OK)
+        rc = store_exec(s, "PRAGMA journal_mode=WAL", "setting WAL mode", err);
     if (rc == STORE_OK)
         rc = store_load_device(s, err);
     if (rc != STORE_OK)
