@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The selected report in full: in the pane beside or below the queue, and
+ * full screen after Enter (scrollable). Both draw the same list of labelled
+ * items, each value wrapped by display width (text_wrap) with a hanging
+ * indent under its label. The pane draws straight from the queue's page, so
+ * following the selection costs no query.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curses.h>
+
+#include "vigia/util.h"
+
+#include "vigia/text.h"
+
+#include "vigia/model.h"
+
+#include "vigia/app.h"
+
+#include "private.h"
+#include "vigia/i18n.h"
+
+#define TUI_ITEMS_MAX 16
+
+struct tui_item {
+    const char *label;
+    char *value; /* owned */
+};
+
+/* "2026-11-22 10:42 (4m ago)"; caller frees. */
+static char *tui_when(const struct tui *t, int64_t ms)
+{
+    char local[24], age[8];
+
+    timeutil_local(ms, local);
+    timeutil_age(t->now > ms ? t->now - ms : 0, age);
+    /* TRANSLATORS: a time and how long ago it was, e.g. "2026-11-22 10:42 (4m ago)". */
+    return xasprintf(_("%s (%s ago)"), local, age);
+}
+
+static const char *tui_tri(enum model_tri v)
+{
+    return v == MODEL_YES ? _("yes") : v == MODEL_NO ? _("no") : _("unknown");
+}
+
+static void tui_item(struct tui_item *items, size_t *n, const char *label, char *value)
+{
+    if (value == NULL || *value == '\0' || *n >= TUI_ITEMS_MAX) {
+        free(value);
+        return;
+    }
+    items[*n].label = label;
+    items[*n].value = value;
+    (*n)++;
+}
+
+/* The labelled facts of @r, most useful first; @full adds the rest. */
+static size_t tui_items(const struct tui *t, const struct model_report *r, bool full,
+                        struct tui_item *items)
+{
+    size_t n = 0;
+    bool stale = app_report_is_stale(t->app, r, t->now);
+
+    /* TRANSLATORS: detail labels are shown in a column; keep them under 16 columns. */
+    tui_item(items, &n, _("Location"), xstrdup(r->location));
+    tui_item(items, &n, _("Area"), xstrdup(r->area));
+    tui_item(items, &n, _("Activity"), xstrdup(r->what));
+    if (r->agents >= 0)
+        tui_item(items, &n, _("Agents"), xasprintf("%d", r->agents));
+    else if (full)
+        tui_item(items, &n, _("Agents"), xstrdup(_("unknown")));
+    tui_item(items, &n, _("Uniform"), xstrdup(r->agency));
+    tui_item(items, &n, _("Equipment"), xstrdup(r->vehicles));
+    if (r->observed_at != 0)
+        tui_item(items, &n, _("Seen"), tui_when(t, r->observed_at));
+    tui_item(items, &n, _("Status"),
+             stale
+                 ? xasprintf(_("%s (stale: no update for a while)"), model_status_label(r->status))
+                 : xstrdup(model_status_label(r->status)));
+    tui_item(items, &n, _("Category"), xstrdup(model_category_label(r->category)));
+    tui_item(items, &n, _("Source"), xstrdup(model_source_label(r->source)));
+    tui_item(items, &n, _("First-hand"), xstrdup(tui_tri(r->first_hand)));
+    tui_item(items, &n, _("Received"), tui_when(t, r->received_at));
+    tui_item(items, &n, _("Taken by"), xstrdup(r->created_by));
+    if (full) {
+        if (t->contact != NULL)
+            /* TRANSLATORS: the caller's phone or handle, never broadcast. */
+            tui_item(items, &n, _("Caller (private)"), xstrdup(t->contact));
+        if (r->has_pos)
+            tui_item(items, &n, _("Position"), xasprintf("%.5f, %.5f", r->lat, r->lon));
+        if (r->expires_at != 0) {
+            char local[24];
+            timeutil_local(r->expires_at, local);
+            tui_item(items, &n, _("Leaves queue"), xstrdup(local));
+        }
+        tui_item(items, &n, _("Report ID"), xstrdup(r->id));
+    }
+    return n;
+}
+
+struct tui_lines {
+    WINDOW *w;
+    int x, width, y0, h; /* drawing area */
+    int line;            /* next line number (before scrolling) */
+    int scroll;
+    const char *label; /* label still to draw beside the next line */
+    int label_w;
+};
+
+static void tui_lines_cb(const char *text, void *data)
+{
+    struct tui_lines *l = data;
+    int y = l->line - l->scroll;
+
+    if (l->w != NULL && y >= 0 && y < l->h) {
+        if (l->label != NULL)
+            tui_draw_text(l->w, l->y0 + y, l->x, l->label_w, l->label,
+                          tui_theme_attr(TUI_ROLE_LABEL), false);
+        tui_draw_text(l->w, l->y0 + y, l->x + l->label_w, l->width - l->label_w, text,
+                      tui_theme_attr(TUI_ROLE_NORMAL), false);
+    }
+    l->label = NULL;
+    l->line++;
+}
+
+/*
+ * Draw @r's items in @w from row @y0, @h rows, columns [x, x + width), skipping
+ * the first @scroll lines. Returns the total number of lines.
+ */
+static int tui_items_draw(struct tui *t, WINDOW *w, const struct model_report *r, bool full, int y0,
+                          int x, int width, int h, int scroll)
+{
+    struct tui_item items[TUI_ITEMS_MAX];
+    size_t n = tui_items(t, r, full, items);
+    struct tui_lines l = {w, x, width, y0, h, 0, scroll, NULL, 0};
+
+    for (size_t i = 0; i < n; i++) {
+        int lw = text_width(items[i].label) + 2;
+        if (lw > l.label_w)
+            l.label_w = lw;
+    }
+    if (l.label_w > width / 3)
+        l.label_w = width / 3;
+    for (size_t i = 0; i < n; i++) {
+        l.label = items[i].label;
+        tui_wrap(items[i].value, width - l.label_w, tui_lines_cb, &l);
+        free(items[i].value);
+    }
+    return l.line;
+}
+
+void tui_detail_draw(struct tui *t)
+{
+    WINDOW *w = t->w_detail;
+    const struct model_report *r = tui_selected(t);
+    int h = getmaxy(w), width = getmaxx(w), x0 = t->wide ? 2 : 1;
+    attr_t border = tui_theme_attr(TUI_ROLE_BORDER);
+    char *title;
+
+    werase(w);
+    wattrset(w, (int)border);
+    if (t->wide) {
+        mvwvline(w, 0, 0, ACS_VLINE, h);
+    } else {
+        mvwhline(w, 0, 0, ACS_HLINE, width);
+    }
+    if (t->total > 0)
+        /* TRANSLATORS: position of the selected report in the queue, "3 of 120". */
+        title = xasprintf(_(" %zu of %zu "), t->sel + 1, t->total);
+    else
+        title = xstrdup("");
+    if (t->search != NULL) {
+        /* TRANSLATORS: the pane title while a search is applied. */
+        char *s = xasprintf(_("%s search \"%s\" (Esc clears) "), title, t->search);
+        free(title);
+        title = s;
+    }
+    tui_draw_text(w, 0, x0 + 1, width - x0 - 2, title, tui_theme_attr(TUI_ROLE_HEADER), false);
+    free(title);
+    if (r != NULL)
+        tui_items_draw(t, w, r, false, 1, x0, width - x0 - 1, h - 1, 0);
+    wattrset(w, A_NORMAL);
+}
+
+int tui_report_open(struct tui *t)
+{
+    const struct model_report *r = tui_selected(t);
+    char *err = NULL;
+
+    if (r == NULL)
+        return TUI_HANDLED;
+    tui_report_close(t);
+    model_report_copy(&t->open, r);
+    t->has_open = true;
+    if (app_report_contact(t->app, r->id, &t->contact, &err) != 0) {
+        tui_set_msg(t, true, "%s", err ? err : _("cannot read the caller contact"));
+        free(err);
+        t->contact = NULL;
+    }
+    t->screen = TUI_SCREEN_REPORT;
+    t->scroll = 0;
+    return TUI_HANDLED | TUI_DIRTY_FULL | TUI_DIRTY_STATUS;
+}
+
+void tui_report_close(struct tui *t)
+{
+    if (t->has_open)
+        model_report_fini(&t->open);
+    t->has_open = false;
+    FREE(&t->contact);
+}
+
+int tui_scroll_key(struct tui *t, const struct tui_key *k)
+{
+    int page = t->w_full != NULL ? getmaxy(t->w_full) - 3 : 10;
+
+    if (page < 1)
+        page = 1;
+    if (tui_key_fn(k, KEY_UP) || tui_key_is(k, 'k'))
+        t->scroll--;
+    else if (tui_key_fn(k, KEY_DOWN) || tui_key_is(k, 'j'))
+        t->scroll++;
+    else if (tui_key_fn(k, KEY_PPAGE) || tui_key_is(k, TUI_CTRL('B')))
+        t->scroll -= page;
+    else if (tui_key_fn(k, KEY_NPAGE) || tui_key_is(k, TUI_CTRL('F')) || tui_key_is(k, ' '))
+        t->scroll += page;
+    else if (tui_key_fn(k, KEY_HOME) || tui_key_is(k, 'g'))
+        t->scroll = 0;
+    else if (tui_key_fn(k, KEY_END) || tui_key_is(k, 'G'))
+        t->scroll = t->scroll_max;
+    else
+        return 0;
+    if (t->scroll > t->scroll_max)
+        t->scroll = t->scroll_max;
+    if (t->scroll < 0)
+        t->scroll = 0;
+    return TUI_HANDLED | TUI_DIRTY_FULL;
+}
+
+int tui_report_key(struct tui *t, const struct tui_key *k)
+{
+    if (tui_key_is(k, TUI_KEY_ESC) || tui_key_is(k, 'q') || tui_key_fn(k, KEY_LEFT) ||
+        tui_key_fn(k, KEY_BACKSPACE)) {
+        tui_report_close(t);
+        t->screen = TUI_SCREEN_QUEUE;
+        return TUI_HANDLED | TUI_DIRTY_ALL;
+    }
+    if (tui_key_is(k, '?')) {
+        tui_report_close(t);
+        t->screen = TUI_SCREEN_HELP;
+        t->scroll = 0;
+        return TUI_HANDLED | TUI_DIRTY_FULL | TUI_DIRTY_STATUS;
+    }
+    return tui_scroll_key(t, k);
+}
+
+void tui_report_draw(struct tui *t)
+{
+    WINDOW *w = t->w_full;
+    int h = getmaxy(w), width = getmaxx(w), total;
+    attr_t title = tui_theme_attr(TUI_ROLE_TITLE);
+    char *head;
+
+    werase(w);
+    if (!t->has_open)
+        return;
+    /* TRANSLATORS: title of the full-screen report: category and status. */
+    head = xasprintf(_(" Report: %s · %s"), model_category_label(t->open.category),
+                     model_status_label(t->open.status));
+    tui_draw_text(w, 0, 0, width, head, title, true);
+    free(head);
+    total = tui_items_draw(t, NULL, &t->open, true, 2, 2, width - 3, h - 4, 0);
+    t->scroll_max = total > h - 4 ? total - (h - 4) : 0;
+    if (t->scroll > t->scroll_max)
+        t->scroll = t->scroll_max;
+    tui_items_draw(t, w, &t->open, true, 2, 2, width - 3, h - 4, t->scroll);
+    /* TRANSLATORS: key hints at the bottom of the full-screen report. */
+    tui_draw_text(w, h - 1, 1, width - 2, _("↑/↓ PgUp/PgDn scroll · Esc or q back · ? help"),
+                  tui_theme_attr(TUI_ROLE_HINT), false);
+    wattrset(w, A_NORMAL);
+}

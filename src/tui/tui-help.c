@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The help screen: every key of every screen, from one table, so the help
+ * can not drift from what the handlers do without someone noticing here.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include <curses.h>
+
+#include "vigia/util.h"
+
+#include "vigia/text.h"
+
+#include "private.h"
+#include "vigia/i18n.h"
+
+/* A row of the help: a section title (keys NULL) or keys and what they do. */
+static const struct tui_help_row {
+    const char *keys; /* N_() */
+    const char *what; /* N_() */
+} tui_help_rows[] = {
+    {NULL, N_("Queue")},
+    {N_("↑ ↓  j k"), N_("select the previous or next report")},
+    {N_("PgUp PgDn  Ctrl-B Ctrl-F"), N_("a page up or down")},
+    {N_("g Home  G End"), N_("first or last report")},
+    {N_("Enter"), N_("open the selected report full screen")},
+    {N_("n"), N_("new report (take a call)")},
+    {N_("/"), N_("search all reports; Enter applies, Esc clears")},
+    {N_("Esc"), N_("clear the search")},
+    {N_("?  F1"), N_("this help")},
+    {N_("Ctrl-L"), N_("repaint the screen")},
+    {N_("q"), N_("quit")},
+    {NULL, N_("Report (full screen) and help")},
+    {N_("↑ ↓  PgUp PgDn  g G"), N_("scroll")},
+    {N_("Esc  q"), N_("back to the queue")},
+    {NULL, N_("New report")},
+    {N_("Tab  ↓"), N_("next field")},
+    {N_("Shift-Tab  ↑"), N_("previous field")},
+    {N_("← →  Space"), N_("change a choice (source, category, first-hand)")},
+    {N_("Enter"), N_("next field; on the last field, save")},
+    {N_("Ctrl-S"), N_("save the report")},
+    {N_("Esc"), N_("close; asks first when something was typed")},
+    {NULL, N_("Editing a field")},
+    {N_("← →  Ctrl-B Ctrl-F"), N_("move by one character")},
+    {N_("Home End  Ctrl-A Ctrl-E"), N_("start or end of the field")},
+    {N_("Backspace  Delete  Ctrl-D"), N_("delete before or at the cursor")},
+    {N_("Ctrl-U  Ctrl-K  Ctrl-W"), N_("delete to the start, to the end, the word before")},
+};
+
+int tui_help_key(struct tui *t, const struct tui_key *k)
+{
+    if (tui_key_is(k, TUI_KEY_ESC) || tui_key_is(k, 'q') || tui_key_is(k, '?') ||
+        tui_key_fn(k, KEY_F(1)) || tui_key_enter(k)) {
+        t->screen = TUI_SCREEN_QUEUE;
+        return TUI_HANDLED | TUI_DIRTY_ALL;
+    }
+    return tui_scroll_key(t, k);
+}
+
+void tui_help_draw(struct tui *t)
+{
+    WINDOW *w = t->w_full;
+    int h = getmaxy(w), width = getmaxx(w), kw = 0, n = (int)UTIL_ARRAY_LEN(tui_help_rows);
+    int body = h - 3;
+
+    werase(w);
+    /* TRANSLATORS: title of the help screen. */
+    tui_draw_text(w, 0, 0, width, _(" Keys"), tui_theme_attr(TUI_ROLE_TITLE), true);
+    for (int i = 0; i < n; i++) {
+        if (tui_help_rows[i].keys != NULL) {
+            int tw = text_width(_(tui_help_rows[i].keys));
+            if (tw > kw)
+                kw = tw;
+        }
+    }
+    kw += 2;
+    if (kw > width / 2)
+        kw = width / 2;
+    t->scroll_max = n > body ? n - body : 0;
+    if (t->scroll > t->scroll_max)
+        t->scroll = t->scroll_max;
+    for (int i = t->scroll, y = 1; i < n && y <= body; i++, y++) {
+        const struct tui_help_row *r = &tui_help_rows[i];
+        if (r->keys == NULL) {
+            tui_draw_text(w, y, 1, width - 2, _(r->what), tui_theme_attr(TUI_ROLE_HEADER), false);
+            continue;
+        }
+        tui_draw_text(w, y, 3, kw, _(r->keys), tui_theme_attr(TUI_ROLE_LABEL), false);
+        tui_draw_text(w, y, 3 + kw, width - 4 - kw, _(r->what), tui_theme_attr(TUI_ROLE_NORMAL),
+                      false);
+    }
+    /* TRANSLATORS: key hints at the bottom of the help screen. */
+    tui_draw_text(w, h - 1, 1, width - 2, _("↑/↓ scroll · Esc, q or ? back"),
+                  tui_theme_attr(TUI_ROLE_HINT), false);
+    wattrset(w, A_NORMAL);
+}
