@@ -170,4 +170,160 @@ int store_report_page(struct store *s, const struct store_filter *f, size_t offs
 int store_report_status_counts(struct store *s, int64_t live_after,
                                size_t counts[MODEL_STATUS_COUNT], char **err);
 
+/* ---- sync: the op log seen from the network (src/store/store-sync.c) ------ */
+
+/*
+ * An op as it travels between devices: (hlc, device, table, row id, column,
+ * value). Strings are owned by the op; free with store_op_fini.
+ */
+struct store_op {
+    int64_t seq; /* local position in ops (reading only) */
+    uint64_t hlc;
+    char device[ULID_LEN + 1];
+    char *tbl;
+    char *row_id;
+    char *col;
+    struct store_val v; /* v.s is owned when type is STORE_TEXT */
+};
+void store_op_fini(struct store_op *op);
+/** Free @n ops and the array, and set *ops to NULL. */
+void store_ops_free(struct store_op **ops, size_t n);
+
+/**
+ * This device's ops with seq after @after_seq, oldest first, at most @limit.
+ * *ops is a newly allocated array (caller frees with store_ops_free), *n their
+ * count and *last_seq the seq of the last one (@after_seq when none).
+ */
+int store_sync_local_ops(struct store *s, int64_t after_seq, size_t limit, struct store_op **ops,
+                         size_t *n, int64_t *last_seq, char **err);
+/** How many of this device's ops come after @after_seq (waiting to go out). */
+int store_sync_pending(struct store *s, int64_t after_seq, int64_t *n, char **err);
+
+/** What applying a batch of remote ops did. */
+struct store_apply_stats {
+    size_t ops;        /* ops in the batch */
+    size_t duplicates; /* already in the log: ignored */
+    size_t won;        /* newer than what the cell held: written to the row */
+    size_t lost;       /* older than what the cell held: kept in the log only */
+    size_t unknown;    /* tables or columns this build does not know: kept in the log only */
+    size_t deferred;   /* rows not yet complete (a required column still to come) */
+    size_t conflicts;  /* concurrent edits recorded as "sync.conflict" events */
+};
+
+/** Two edits of one field by two devices within this many ms may be concurrent. */
+#define STORE_SYNC_CONFLICT_MS (120 * 1000)
+
+/**
+ * Apply remote ops inside the caller's transaction (store_begin/commit).
+ * Idempotent and order-independent: each op goes into the log as it came
+ * (its own device and hlc; exact duplicates are ignored), and each touched row
+ * gets, per column, the value of the op with the greatest (hlc, device);
+ * append-only tables are unions of their rows; deletes are tombstones (a
+ * deleted_at column written like any other). Row writes make no new ops. The
+ * local clock moves past every remote hlc. Concurrent edits of one field (two
+ * devices, different values, hlc within STORE_SYNC_CONFLICT_MS) are recorded
+ * as "sync.conflict" events with both values; the event's id is derived from
+ * the two ops so that every replica records the same one. @stats may be NULL.
+ */
+int store_sync_apply_tx(struct store *s, const struct store_op *ops, size_t n,
+                        struct store_apply_stats *stats, char **err);
+/** store_sync_apply_tx in its own transaction: all of the batch or none of it. */
+int store_sync_apply(struct store *s, const struct store_op *ops, size_t n,
+                     struct store_apply_stats *stats, char **err);
+
+/*
+ * sync_state: local settings of sync, never synced. Keys used by src/sync:
+ * "relay.url", "relay.cursor", "net.id", "net.epoch", "net.key.EPOCH" (the
+ * network key of each epoch, base64), "device.sign_sk"/"device.sign_pk"
+ * (Ed25519, base64; the secret key lives only here), "send.cursor" (last op
+ * seq sent), "send.batch" (last batch number sent), "pin.DEVICE" (a peer's
+ * public key, pinned on first use), "sync.last_ok" (ms).
+ */
+/** Read a key as text: *value newly allocated, or NULL when absent. */
+int store_sync_get(struct store *s, const char *key, char **value, char **err);
+/** Read an integer key; @def when absent. */
+int store_sync_get_int(struct store *s, const char *key, int64_t def, int64_t *value, char **err);
+/** Set (insert or replace) a key; NULL deletes it. Runs in the caller's transaction if any. */
+int store_sync_set(struct store *s, const char *key, const char *value, char **err);
+int store_sync_set_int(struct store *s, const char *key, int64_t value, char **err);
+
+/**
+ * Batches received, per sending device: whether (@device, @seq) was seen, and
+ * the highest seq seen from that device (0 if none).
+ */
+int store_sync_batch_seen(struct store *s, const char *device, int64_t seq, bool *seen,
+                          int64_t *max_seq, char **err);
+/** Record batch (@device, @seq) as received, in the caller's transaction. */
+int store_sync_batch_record(struct store *s, const char *device, int64_t seq, int64_t epoch,
+                            char **err);
+
+/** A device of the network as the devices table knows it. */
+struct store_device {
+    char id[ULID_LEN + 1];
+    char *name;
+    char *sign_pk; /* base64 */
+    int64_t joined_at;
+    int64_t deleted_at; /* 0: active */
+};
+/** All devices, newly allocated array; free with store_devices_free. */
+int store_devices_list(struct store *s, struct store_device **out, size_t *n, char **err);
+void store_devices_free(struct store_device **d, size_t n);
+/**
+ * The sealed key share for @device at @epoch (newly allocated base64), or
+ * NULL when none has arrived.
+ */
+int store_keyshare_get(struct store *s, int64_t epoch, const char *device, char **sealed,
+                       char **err);
+
+/* ---- verification (src/store/store-verify.c) ----------------------------- */
+
+/**
+ * The incident a report belongs to: the oldest report's id when linked, else
+ * its own id, into @root. STORE_ERR_NOT_FOUND when there is no such report.
+ */
+int store_incident_root(struct store *s, const char *id, char root[ULID_LEN + 1], char **err);
+/**
+ * The ids of the reports of incident @root, oldest first, as a newly
+ * allocated array in *ids (caller frees), *n of them (0 when none).
+ */
+int store_incident_members(struct store *s, const char *root, char (**ids)[ULID_LEN + 1],
+                           size_t *n, char **err);
+/**
+ * Every checklist row of the reports of incident @root, oldest answer first
+ * (so a later answer to the same key overrides). Newly allocated array in
+ * *rows; free each with model_check_state_fini, then the array.
+ */
+int store_check_rows(struct store *s, const char *root, struct model_check_state **rows,
+                     size_t *n, char **err);
+/** Whether a verifier reported from the scene (assignments) on incident @root. */
+int store_incident_observed(struct store *s, const char *root, bool *out, char **err);
+
+/** Which events store_events() lists; zero/NULL fields do not filter. */
+struct store_event_filter {
+    const char *incident; /* events of the reports of this incident */
+    const char *actor;    /* who (case-insensitive) */
+    const char *kind;     /* e.g. "status.changed" */
+    int64_t since, until; /* UTC ms, inclusive */
+    size_t limit;         /* 0: 1000 */
+    bool oldest_first;    /* default newest first */
+};
+/** Events matching @f. Newly allocated array; free each with model_event_fini, then it. */
+int store_events(struct store *s, const struct store_event_filter *f, struct model_event **rows,
+                 size_t *n, char **err);
+/**
+ * Ids of reports received in [@from, @to] (UTC ms), newest first, at most
+ * @limit, only those whose status is not final when @open_only. Newly
+ * allocated array in *ids.
+ */
+int store_report_window(struct store *s, int64_t from, int64_t to, bool open_only, size_t limit,
+                        char (**ids)[ULID_LEN + 1], size_t *n, char **err);
+/**
+ * Search every report, expired and closed ones included: words (accent- and
+ * case-insensitive prefixes, all must match; NULL or blank: any) and time
+ * bounds on received_at (0: none). Best match first, at most @limit ids in a
+ * newly allocated array *ids.
+ */
+int store_report_search(struct store *s, const char *query, int64_t since, int64_t until,
+                        size_t limit, char (**ids)[ULID_LEN + 1], size_t *n, char **err);
+
 #endif

@@ -34,5 +34,10 @@ int store_fail(struct store *s, int rc, const char *what, char **err);
 int store_bind(sqlite3_stmt *st, int i, const struct store_val *v);
 /** Copy a text column (NULL stays NULL); caller frees. */
 char *store_col_text(sqlite3_stmt *st, int i);
+/**
+ * The synced columns of table @name (NULL-terminated, borrowed) and whether it
+ * is append-only, or NULL when the table is not synced.
+ */
+const char *const *store_table_cols(const char *name, bool *append_only);
 
 #endif

@@ -98,6 +98,14 @@ static const char store_migration_1[] =
     "CREATE INDEX ops_cell ON ops(tbl, row_id, col, hlc);"
     "CREATE INDEX ops_hlc ON ops(hlc);"
     "CREATE TABLE sync_state (key TEXT PRIMARY KEY, value ANY);"
+    /* Sync: devices of the network (public keys only), key shares, batches seen. */
+    "CREATE TABLE devices ("
+    " id TEXT PRIMARY KEY, name TEXT, sign_pk TEXT, joined_at INTEGER, deleted_at INTEGER);"
+    "CREATE TABLE keyshares ("
+    " id TEXT PRIMARY KEY, epoch INTEGER, device_id TEXT, sealed TEXT, created_at INTEGER);"
+    "CREATE TABLE sync_batches ("
+    " device TEXT NOT NULL, seq INTEGER NOT NULL, epoch INTEGER, received_at INTEGER,"
+    " PRIMARY KEY (device, seq)) WITHOUT ROWID;"
     /* Search: accents and case folded by the tokenizer. */
     "CREATE VIRTUAL TABLE reports_fts USING fts5(location, area, what, agency, vehicles,"
     " content='reports', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2');"
@@ -176,6 +184,8 @@ static const struct store_table store_tables[] = {
      STORE_COLS("name", "services", "languages", "areas", "hours", "contact", "notes",
                 "checked_at", "deleted_at")},
     {"events", true, STORE_COLS("at", "actor", "kind", "report_id", "detail")},
+    {"devices", false, STORE_COLS("name", "sign_pk", "joined_at", "deleted_at")},
+    {"keyshares", false, STORE_COLS("epoch", "device_id", "sealed", "created_at")},
 };
 
 static const struct store_table *store_table_find(const char *name)
@@ -184,6 +194,17 @@ static const struct store_table *store_table_find(const char *name)
         if (strcmp(store_tables[i].name, name) == 0)
             return &store_tables[i];
     return NULL;
+}
+
+const char *const *store_table_cols(const char *name, bool *append_only)
+{
+    const struct store_table *t = store_table_find(name);
+
+    if (t == NULL)
+        return NULL;
+    if (append_only != NULL)
+        *append_only = t->append_only;
+    return t->cols;
 }
 
 static bool store_table_has(const struct store_table *t, const char *col)
@@ -625,11 +646,37 @@ int store_write(struct store *s, const char *table, const char *row_id,
         buf_adds(&sql, ", ?");
     buf_adds(&sql, ")");
     if (!t->append_only) {
-        buf_adds(&sql, " ON CONFLICT(id) DO UPDATE SET ");
+        /*
+         * Update first: an upsert would check NOT NULL columns of the insert
+         * (received_at...) even when only updating some columns of a row.
+         */
+        struct buf up;
+        buf_init(&up);
+        buf_printf(&up, "UPDATE %s SET ", t->name);
         for (size_t i = 0; i < n; i++)
-            buf_printf(&sql, "%s%s = excluded.%s", i ? ", " : "", cols[i].name, cols[i].name);
+            buf_printf(&up, "%s%s = ?", i ? ", " : "", cols[i].name);
+        buf_adds(&up, " WHERE id = ?");
+        st = store_stmt(s, buf_str(&up), err);
+        buf_fini(&up);
+        if (st == NULL) {
+            buf_fini(&sql);
+            return STORE_ERR_IO;
+        }
+        for (size_t i = 0; i < n; i++)
+            store_bind(st, (int)i + 1, &cols[i].v);
+        sqlite3_bind_text(st, (int)n + 1, row_id, -1, SQLITE_STATIC);
+        if ((rc = store_step_done(s, st, table, err)) != STORE_OK) {
+            buf_fini(&sql);
+            return rc;
+        }
+        if (sqlite3_changes(s->db) > 0)
+            buf_reset(&sql); /* updated: no insert */
     }
-    st = store_stmt(s, buf_str(&sql), err);
+    st = buf_str(&sql)[0] == '\0' ? NULL : store_stmt(s, buf_str(&sql), err);
+    if (st == NULL && buf_str(&sql)[0] == '\0') {
+        buf_fini(&sql);
+        goto ops;
+    }
     buf_fini(&sql);
     if (st == NULL)
         return STORE_ERR_IO;
@@ -639,6 +686,7 @@ int store_write(struct store *s, const char *table, const char *row_id,
     if ((rc = store_step_done(s, st, table, err)) != STORE_OK)
         return rc;
 
+ops:
     if ((op = store_stmt(s, op_sql, err)) == NULL)
         return STORE_ERR_IO;
     hlc = hlc_now(&s->hlc, timeutil_now_ms());
