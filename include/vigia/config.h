@@ -100,5 +100,65 @@ const struct config_option *config_options(size_t *n);
 int config_demo_load(const char *file, int64_t now,
                      int (*fn)(struct model_report *r, const char *contact, void *data, char **err),
                      void *data, char **err);
+/* ---- broadcasts, channels, templates (src/config/config-send.c) ----------- */
+
+/** One delivery channel of config.yaml's `channels:` map. */
+struct config_channel {
+    bool enabled;
+    char *gateway;  /* sms: "twilio" */
+    char *base_url; /* API root (twilio, telegram, signal) or smtp://host:port (email) */
+    char *account_sid, *auth_token, *from, *messaging_service_sid; /* twilio; from: email too */
+    char *token;              /* telegram bot token */
+    char *account;            /* signal: the sending account's number */
+    char *username, *password; /* smtp */
+    char *path;               /* file sink */
+    double rate;              /* messages per second; 0 = no limit */
+    int concurrency;          /* requests in flight */
+    int timeout_ms;
+    int max_attempts; /* transient failures before giving up */
+};
+
+struct config_optout {
+    char *language;
+    char **words;
+    size_t n;
+};
+
+/** The `broadcast:` section and the channels. */
+struct config_send {
+    bool second_approval;        /* public alerts need a second dispatcher */
+    int quiet_start, quiet_end;  /* minutes of the local day; -1: no quiet hours */
+    double price_gsm7, price_ucs2; /* per SMS segment */
+    char *currency;
+    int alert_expire_minutes;
+    struct config_optout *optout; /* per language */
+    size_t noptout;
+    struct config_channel channels[MODEL_CHANNEL_COUNT]; /* by enum model_channel */
+};
+
+void config_send_init(struct config_send *cs);
+void config_send_fini(struct config_send *cs);
+/**
+ * Read `broadcast:` and `channels:` from config.yaml at @path (NULL or a
+ * missing file: defaults). Returns 0 or -1 with a positioned message.
+ */
+int config_send_load(const char *path, struct config_send *cs, char **err);
+/** True for the top-level keys config_send_load owns (config_load skips them). */
+bool config_send_section(const char *key);
+/** The opt-out words of @lang (borrowed); returns their count. */
+size_t config_optout_words(const struct config_send *cs, const char *lang,
+                           const char *const **words);
+
+/** A broadcast template: per language a text with {area} {time} {what} {advice}. */
+struct config_template {
+    char *name;
+    char *kind; /* "public" or "internal" */
+    bool urgent;
+    char **langs, **texts, **advice; /* n each; advice[i] may be NULL */
+    size_t n;
+};
+/** Load a template file. Returns 0 or -1 with a positioned message. */
+int config_template_load(const char *file, struct config_template *t, char **err);
+void config_template_fini(struct config_template *t);
 
 #endif

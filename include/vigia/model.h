@@ -166,5 +166,70 @@ int model_report_set(struct model_report *r, const char *key, const char *value,
  * *err (caller frees).
  */
 char *model_contact_normalise(const char *s, char **err);
+/* ---- broadcast policy (src/model/broadcast.c) ---------------------------- */
+
+enum model_channel {
+    MODEL_CHANNEL_SMS,
+    MODEL_CHANNEL_TELEGRAM,
+    MODEL_CHANNEL_SIGNAL,
+    MODEL_CHANNEL_EMAIL,
+    MODEL_CHANNEL_FILE,
+    MODEL_CHANNEL_COUNT
+};
+/** "sms", "telegram", "signal", "email", "file"; _parse returns -1 when unknown. */
+const char *model_channel_name(enum model_channel c);
+int model_channel_parse(const char *name);
+
+/** The calling code ("52") of an ISO country ("MX"), or NULL when unknown. */
+const char *model_country_code(const char *iso);
+/**
+ * Normalise a phone number to E.164 ("+15551234567"): with + or 00 as
+ * written, otherwise with @country's calling code. Newly allocated, or NULL
+ * with a translated message in *err.
+ */
+char *model_phone_e164(const char *s, const char *country, char **err);
+/**
+ * Normalise a subscriber's address for @ch: E.164 for sms (and Signal
+ * numbers), @handle or chat id for Telegram, @username or group.ID for
+ * Signal, an email with its domain lowercased. Newly allocated, or NULL with
+ * *err.
+ */
+char *model_subscriber_contact(enum model_channel ch, const char *s, const char *country,
+                               char **err);
+
+/** Trim and lowercase a comma-separated list, dropping empty items; caller frees. */
+char *model_list_normalise(const char *csv);
+/** True when comma-separated @csv holds @item (ASCII case ignored). */
+bool model_list_has(const char *csv, const char *item);
+/** True when two comma-separated lists share an item. */
+bool model_lists_intersect(const char *a, const char *b);
+
+/** Who a broadcast goes to; each field a comma-separated list, NULL or "" = all. */
+struct model_audience {
+    const char *areas;
+    const char *languages;
+    const char *channels;
+};
+/** True when a subscriber (channel, language, areas list) is in the audience. */
+bool model_audience_matches(const struct model_audience *au, const char *channel,
+                            const char *language, const char *areas);
+
+/**
+ * True when a reply is an opt-out: the whole reply, case, accents and final
+ * punctuation ignored, is one of @words ("STOP", "BAJA", "ARRÊT").
+ */
+bool model_optout_match(const char *reply, const char *const *words, size_t n);
+
+/** True when minute-of-day @now_min is within [start, end) (may cross midnight; -1: none). */
+bool model_quiet_hours(int start_min, int end_min, int now_min);
+
+enum model_broadcast_kind { MODEL_BROADCAST_PUBLIC, MODEL_BROADCAST_INTERNAL };
+const char *model_broadcast_kind_name(enum model_broadcast_kind k);
+int model_broadcast_kind_parse(const char *s);
+/**
+ * Whether a report in status @st may back a broadcast of @kind: public alerts
+ * only confirmed reports; internal calls to action also open ones.
+ */
+bool model_broadcast_may_cite(enum model_broadcast_kind kind, enum model_status st);
 
 #endif

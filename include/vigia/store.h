@@ -325,5 +325,118 @@ int store_report_window(struct store *s, int64_t from, int64_t to, bool open_onl
  */
 int store_report_search(struct store *s, const char *query, int64_t since, int64_t until,
                         size_t limit, char (**ids)[ULID_LEN + 1], size_t *n, char **err);
+/* ---- subscribers, broadcasts, outbox (src/store/store-broadcast.c) -------- */
+
+struct store_subscriber {
+    char id[ULID_LEN + 1];
+    char *contact;  /* normalised (E.164, @handle, email) */
+    char *channel;  /* model_channel_name */
+    char *language; /* "en", "es" */
+    char *areas;    /* comma-separated, lowercase; NULL: every area */
+    int64_t opted_out_at; /* 0: subscribed */
+    int64_t created_at;
+};
+void store_subscriber_fini(struct store_subscriber *sub);
+/**
+ * Find a subscriber by (@contact, @channel), or with @channel NULL by id or
+ * contact on any channel. STORE_ERR_NOT_FOUND when none; @out is filled on
+ * success (free with store_subscriber_fini).
+ */
+int store_subscriber_find(struct store *s, const char *contact, const char *channel,
+                          struct store_subscriber *out, char **err);
+/** Call @fn for every subscriber (opted-out ones only with @opted_out_too); stop on non-zero. */
+int store_subscriber_foreach(struct store *s, bool opted_out_too,
+                             int (*fn)(const struct store_subscriber *sub, void *data), void *data,
+                             char **err);
+
+/** A broadcast row. Texts and audience are JSON written by the app layer. */
+struct store_broadcast {
+    char id[ULID_LEN + 1];
+    char *report_ids; /* comma-separated */
+    char *audience;   /* JSON {"areas": "...", "languages": "..."} */
+    char *channels;   /* comma-separated */
+    char *texts;      /* JSON {"en": "...", "es": "..."} */
+    char *status;     /* draft, approved, held, sending, done, cancelled */
+    char *drafted_by, *approved_by;
+    int64_t created_at, approved_at, expires_at, hold_until;
+    char *template_name, *kind, *parent_id, *lint_override, *progress;
+    bool urgent;
+};
+void store_broadcast_fini(struct store_broadcast *b);
+int store_broadcast_get(struct store *s, const char *id, struct store_broadcast *b, char **err);
+
+enum store_outbox_state {
+    STORE_OUTBOX_QUEUED,
+    STORE_OUTBOX_SENDING,
+    STORE_OUTBOX_SENT,
+    STORE_OUTBOX_FAILED,
+    STORE_OUTBOX_UNCERTAIN,
+    STORE_OUTBOX_SKIPPED,
+    STORE_OUTBOX_NSTATES
+};
+const char *store_outbox_state_name(enum store_outbox_state st);
+
+#define STORE_OUTBOX_KEY_LEN 32
+/** The idempotency key of (broadcast, subscriber, channel): 32 hex digits of BLAKE2b. */
+void store_outbox_key(const char *broadcast_id, const char *subscriber_id, const char *channel,
+                      char out[STORE_OUTBOX_KEY_LEN + 1]);
+
+struct store_outbox_row {
+    int64_t rowid;
+    char id[ULID_LEN + 1];
+    char key[STORE_OUTBOX_KEY_LEN + 1];
+    char *broadcast_id, *subscriber_id, *channel, *contact, *language;
+    enum store_outbox_state state;
+    int attempts;
+    char *gateway_id, *last_error;
+    int64_t not_before, sending_at, updated_at;
+};
+void store_outbox_row_fini(struct store_outbox_row *r);
+void store_outbox_rows_free(struct store_outbox_row **rows, size_t n);
+
+/**
+ * Queue one outbox row per recipient and channel of a broadcast, inside the
+ * caller's transaction: subscribers matching @au who have not opted out, or
+ * with @parent_id, exactly the recipients of that broadcast (same language;
+ * only @au's channels). Rows wait until @not_before (quiet hours). Keys are
+ * unique, so a second expansion adds nobody twice. *count gets rows added.
+ */
+int store_outbox_expand_tx(struct store *s, const char *broadcast_id,
+                           const struct model_audience *au, const char *parent_id,
+                           int64_t not_before, size_t *count, char **err);
+/** Rows by state, of one broadcast or (NULL) all. */
+int store_outbox_counts(struct store *s, const char *broadcast_id,
+                        size_t counts[STORE_OUTBOX_NSTATES], char **err);
+/**
+ * Rows of a broadcast (NULL: all) in @state (-1: any), oldest first, at most
+ * @limit. *rows newly allocated (store_outbox_rows_free).
+ */
+int store_outbox_list(struct store *s, const char *broadcast_id, int state, size_t limit,
+                      struct store_outbox_row **rows, size_t *n, char **err);
+/**
+ * In one transaction: mark queued rows of @channel whose recipient opted out
+ * as skipped (*skipped), then take up to @limit due rows and mark them
+ * sending with attempts + 1, committed before this returns, so that they are
+ * known to be possibly sent before any request leaves.
+ */
+int store_outbox_claim(struct store *s, const char *channel, int64_t now, size_t limit,
+                       struct store_outbox_row **rows, size_t *n, size_t *skipped, char **err);
+
+/** The outcome of one attempt, for store_outbox_finish. */
+struct store_outbox_result {
+    int64_t rowid;
+    enum store_outbox_state state; /* sent, failed, uncertain, or queued to retry */
+    const char *gateway_id;        /* sent: the gateway's message id */
+    const char *error;             /* the gateway's reason */
+    int64_t not_before;            /* retry: not before this time */
+};
+/** Record outcomes in one transaction. */
+int store_outbox_finish(struct store *s, const struct store_outbox_result *res, size_t n,
+                        char **err);
+/** The earliest not_before of queued rows, or -1 when nothing is queued. */
+int store_outbox_next_due(struct store *s, int64_t *when, char **err);
+/** A dispatcher checked: queue uncertain rows of a broadcast (NULL: all) again. */
+int store_outbox_retry_uncertain(struct store *s, const char *broadcast_id, size_t *n,
+                                 char **err);
 
 #endif

@@ -110,5 +110,37 @@ const char *text_sms_encoding_name(enum text_sms_encoding e);
  * characters with no sensible GSM-7 form (emoji, other scripts).
  */
 char *text_sms_gsm7_alternative(const char *s);
+/* ---- lint: personal data in outgoing text (src/text/lint.c) -------------- */
+
+enum text_pii_kind {
+    TEXT_PII_PHONE,
+    TEXT_PII_EMAIL,
+    TEXT_PII_A_NUMBER,
+    TEXT_PII_CASE_NUMBER,
+    TEXT_PII_CALLER,
+};
+struct text_pii_hit {
+    enum text_pii_kind kind;
+    size_t offset, len; /* bytes in the text; 0/0 for caller strings */
+};
+/** "phone", "email", "a_number", "case_number", "caller" (JSON). */
+const char *text_pii_kind_name(enum text_pii_kind k);
+/** Translated label ("phone number"). */
+const char *text_pii_kind_label(enum text_pii_kind k);
+/**
+ * Find personal data in @s: phone numbers, emails, A-numbers, case numbers,
+ * and any of @needles (the caller's contact and name; case and accents
+ * ignored). *hits is a newly allocated array (caller frees; NULL when none).
+ * Returns the number of hits.
+ */
+size_t text_pii_scan(const char *s, const char *const *needles, size_t nneedles,
+                     struct text_pii_hit **hits);
+
+/**
+ * Replace {key} placeholders in @tmpl with values (NULL values become ""),
+ * leaving unknown placeholders as written. Returns a newly allocated string.
+ */
+char *text_template_expand(const char *tmpl, const char *const *keys, const char *const *values,
+                           size_t n);
 
 #endif

@@ -413,10 +413,13 @@ int config_load(const char *path, struct config *c, char **err)
         *err = config_errf(&doc, doc.root, _("the config must be a map of option: value"));
         goto fini;
     }
-    for (size_t i = 0; i < doc.root->nitems; i++)
+    for (size_t i = 0; i < doc.root->nitems; i++) {
+        if (config_send_section(config_map_key(doc.root, i)->value))
+            continue; /* config-send.c reads these */
         if (config_apply(c, &doc, config_map_key(doc.root, i), config_map_value(doc.root, i),
                          err) != 0)
             goto fini;
+    }
     rc = 0;
 fini:
     config_doc_fini(&doc);

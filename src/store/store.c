@@ -71,17 +71,22 @@ static const char store_migration_1[] =
     "CREATE TABLE subscribers ("
     " id TEXT PRIMARY KEY, contact TEXT NOT NULL, channel TEXT NOT NULL,"
     " language TEXT NOT NULL DEFAULT 'en', areas TEXT, opted_out_at INTEGER,"
-    " created_at INTEGER);"
+    " created_at INTEGER, updated_at INTEGER);"
+    "CREATE INDEX subscribers_contact ON subscribers(contact, channel);"
     "CREATE TABLE broadcasts ("
     " id TEXT PRIMARY KEY, report_ids TEXT, audience TEXT, channels TEXT, texts TEXT,"
     " status TEXT NOT NULL DEFAULT 'draft', drafted_by TEXT, approved_by TEXT,"
-    " created_at INTEGER, approved_at INTEGER);"
+    " created_at INTEGER, approved_at INTEGER, template TEXT, kind TEXT, urgent INTEGER,"
+    " parent_id TEXT, lint_override TEXT, expires_at INTEGER, hold_until INTEGER,"
+    " progress TEXT, updated_at INTEGER);"
     "CREATE TABLE outbox ("
     " id TEXT PRIMARY KEY, broadcast_id TEXT NOT NULL, subscriber_id TEXT NOT NULL,"
     " channel TEXT NOT NULL, idempotency_key TEXT NOT NULL UNIQUE,"
     " state TEXT NOT NULL DEFAULT 'queued', attempts INTEGER NOT NULL DEFAULT 0,"
-    " gateway_id TEXT, last_error TEXT, updated_at INTEGER);"
-    "CREATE INDEX outbox_state ON outbox(state);"
+    " gateway_id TEXT, last_error TEXT, updated_at INTEGER, contact TEXT, language TEXT,"
+    " not_before INTEGER NOT NULL DEFAULT 0, sending_at INTEGER);"
+    "CREATE INDEX outbox_state ON outbox(state, not_before);"
+    "CREATE INDEX outbox_broadcast ON outbox(broadcast_id, state);"
     "CREATE TABLE resources ("
     " id TEXT PRIMARY KEY, name TEXT NOT NULL, services TEXT, languages TEXT, areas TEXT,"
     " hours TEXT, contact TEXT, notes TEXT, checked_at INTEGER, deleted_at INTEGER);"
@@ -173,13 +178,19 @@ static const struct store_table store_tables[] = {
                 "en_route_at", "on_scene_at", "reported_back_at", "released_at", "outcome",
                 "note")},
     {"subscribers", false,
-     STORE_COLS("contact", "channel", "language", "areas", "opted_out_at", "created_at")},
+     STORE_COLS("contact", "channel", "language", "areas", "opted_out_at", "created_at",
+                "updated_at")},
     {"broadcasts", false,
      STORE_COLS("report_ids", "audience", "channels", "texts", "status", "drafted_by",
-                "approved_by", "created_at", "approved_at")},
-    {"outbox", false,
-     STORE_COLS("broadcast_id", "subscriber_id", "channel", "idempotency_key", "state",
-                "attempts", "gateway_id", "last_error", "updated_at")},
+                "approved_by", "created_at", "approved_at", "template", "kind", "urgent",
+                "parent_id", "lint_override", "expires_at", "hold_until", "progress",
+                "updated_at")},
+    /*
+     * outbox is not here on purpose: it is the approving device's own work
+     * queue (src/store/store-broadcast.c). Synced, another device's worker
+     * could send the same rows again, and 100,000 rows a broadcast would flood
+     * the relay; other devices see progress in broadcasts.progress instead.
+     */
     {"resources", false,
      STORE_COLS("name", "services", "languages", "areas", "hours", "contact", "notes",
                 "checked_at", "deleted_at")},
