@@ -224,7 +224,7 @@ out:
         for (int i = depth - 1; i >= 0; i--) {
             struct config_node *n = stack[i].node;
             if (n->type == CONFIG_MAP)
-                n->nitems = 0, n->type = CONFIG_SEQ; /* free raw slots */
+                n->type = CONFIG_SEQ; /* nitems still counts raw slots: free them all */
             for (size_t k = 0; k < n->nitems; k++)
                 config_node_free(n->items[k]);
             n->nitems = 0;
@@ -402,7 +402,7 @@ int config_load(const char *path, struct config *c, char **err)
         return 0;
     }
     if (config_doc_load(file, &doc, err) != 0)
-        goto out;
+        goto fini;
     free(c->path);
     c->path = xstrdup(file);
     if (doc.root == NULL) {
@@ -423,7 +423,6 @@ int config_load(const char *path, struct config *c, char **err)
     rc = 0;
 fini:
     config_doc_fini(&doc);
-out:
     free(file);
     return rc;
 }

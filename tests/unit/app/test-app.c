@@ -376,16 +376,12 @@ static void test_demo(void **state)
 
 static int setup(void **state)
 {
-    char *sub;
-
     if (mkdtemp(tmpdir) == NULL)
         return -1;
     setenv("XDG_CONFIG_HOME", tmpdir, 1);
     setenv("XDG_DATA_HOME", tmpdir, 1);
     unsetenv("VIGIA_DB");
     unsetenv("VIGIA_NOW");
-    sub = xasprintf("%s/vigia", tmpdir);
-    free(sub);
     logger_set_sink(logger_null_sink, NULL);
     return 0;
 }
