@@ -108,4 +108,123 @@ int app_report_import(struct app *a, const char *file, size_t *count, char **err
  */
 int app_demo_build(const char *db_path, char **err);
 
+/* ---- verification (src/app/app-verify.c) ----------------------------------- */
+
+/**
+ * The checklist for @category: the shipped lists, then
+ * $XDG_CONFIG_HOME/vigia/checklists, then the config's checklist_dir, merged
+ * by item key. Loaded on first use. Borrowed; valid until app_free.
+ */
+const struct model_checklist *app_checklist(struct app *a, enum model_category category);
+/**
+ * Problems met loading the checklists ("FILE:LINE:COLUMN: problem"; the
+ * other files still loaded). Borrowed; *n of them.
+ */
+const char *const *app_checklist_warnings(struct app *a, size_t *n);
+
+/** One checklist item as the report view shows it. */
+struct app_check {
+    const struct model_check_item *item; /* borrowed from the checklist */
+    enum model_tri state;
+    char *by; /* who answered; NULL when nobody has */
+    int64_t at;
+    char *note;
+};
+
+/** What the report view and `report show` show about verification. */
+struct app_verification {
+    char incident[ULID_LEN + 1]; /* the incident's first report (itself when alone) */
+    enum model_status status;    /* the incident's status */
+    const struct model_checklist *list; /* borrowed */
+    struct app_check *checks;           /* list->n of them */
+    struct model_verdict verdict;       /* a hint; never applied by itself */
+    char (*members)[ULID_LEN + 1];      /* the incident's reports, first one first */
+    size_t nmembers;                    /* the caller count */
+    bool stale;
+    bool first_hand, verifier; /* the evidence confirming needs */
+};
+/** Fill @out for report @id (any report of an incident). */
+int app_verification_get(struct app *a, const char *id, struct app_verification *out,
+                         char **err);
+void app_verification_fini(struct app_verification *v);
+
+/**
+ * Answer checklist item @key for the incident of report @id (who and when
+ * recorded, an event "check.set"), then recompute priority. The status is not
+ * touched: the verdict hint only advises.
+ */
+int app_check_set(struct app *a, const char *id, const char *key, enum model_tri state,
+                  const char *note, char **err);
+/**
+ * Change the status of the incident of report @id (all its reports) after
+ * checking the lifecycle rules (model_status_change_ok); records an event
+ * "status.changed" with from, to and note. Refusals come back translated.
+ */
+int app_status_set(struct app *a, const char *id, enum model_status to, const char *note,
+                   char **err);
+/**
+ * Link the incidents of reports @id1 and @id2 into one whose id is the oldest
+ * report's; an event "report.linked". *incident (may be NULL) gets that id.
+ */
+int app_link(struct app *a, const char *id1, const char *id2, char incident[ULID_LEN + 1],
+             char **err);
+/** Minutes around a report in which open reports near it are suggested. */
+#define APP_NEAR_WINDOW_MIN 120
+/**
+ * Reports of other incidents, not closed, that may be about the same event as @id
+ * (model_report_near within APP_NEAR_WINDOW_MIN), newest first, at most
+ * @limit. Newly allocated array; free with app_reports_free.
+ */
+int app_nearby(struct app *a, const char *id, size_t limit, struct model_report **rows,
+               size_t *n, char **err);
+void app_reports_free(struct model_report *rows, size_t n);
+
+/** A rumor look-up result: one per incident. */
+struct app_search_hit {
+    struct model_report report; /* the best-matching report */
+    char incident[ULID_LEN + 1];
+    size_t callers;
+    enum model_status status; /* the incident's */
+    char *verdict;            /* "false alarm — local police, checked 10:42" */
+    char *note;               /* the verdict's note, or NULL */
+    char *by;                 /* who decided, or NULL */
+    int64_t decided_at;       /* 0: no verdict yet */
+};
+/**
+ * Search past reports and incidents, expired and closed ones too: words of
+ * place or content (accent- and case-insensitive), and received between
+ * @since and @until (0: open). Newly allocated array in *hits; free with
+ * app_search_free.
+ */
+int app_search(struct app *a, const char *query, int64_t since, int64_t until, size_t limit,
+               struct app_search_hit **hits, size_t *n, char **err);
+void app_search_free(struct app_search_hit *hits, size_t n);
+/** One hit as a JSON object; newly allocated. */
+char *app_search_hit_json(const struct app_search_hit *h);
+
+/** Which events to list; NULL/0 fields do not filter. */
+struct app_event_filter {
+    const char *report_id; /* the timeline of this report's incident */
+    const char *actor;
+    const char *kind;
+    int64_t since, until;
+    size_t limit; /* 0: 1000 */
+    bool oldest_first;
+};
+int app_events(struct app *a, const struct app_event_filter *f, struct model_event **rows,
+               size_t *n, char **err);
+void app_events_free(struct model_event *rows, size_t n);
+/** An event for people ("status verifying → false alarm: local police"); newly allocated. */
+char *app_event_text(struct app *a, const struct model_event *e);
+/** An event as a JSON object (detail expanded); newly allocated. */
+char *app_event_json(const struct model_event *e);
+
+/**
+ * The report as app_report_json() plus its incident ("incident", "callers",
+ * "linked_reports"), "checklist" (item, label, state, by, at, note),
+ * "verdict_hint" and "stale". Newly allocated, or NULL with *err.
+ */
+char *app_report_json_full(struct app *a, const struct model_report *r, const char *contact,
+                           char **err);
+
 #endif

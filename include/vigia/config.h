@@ -60,6 +60,7 @@ struct config {
     char *network;        /* network's display name */
     char *default_country; /* for phone numbers, e.g. "US" */
     struct model_policy policy;
+    char *checklist_dir;  /* extra checklists (absolute, or relative to the file) */
 };
 
 void config_init(struct config *c);
@@ -160,5 +161,23 @@ struct config_template {
 /** Load a template file. Returns 0 or -1 with a positioned message. */
 int config_template_load(const char *file, struct config_template *t, char **err);
 void config_template_fini(struct config_template *t);
+
+/* ---- checklists (src/config/config-checklist.c) ---------------------------- */
+
+/**
+ * Read one checklist file (a map with "category:" and a list of "items:")
+ * into @out (initialised here; caller finishes it). All or nothing: returns 0,
+ * or -1 with a newly allocated "FILE:LINE:COLUMN: problem" in *err.
+ */
+int config_checklist_load(const char *file, struct model_checklist *out, char **err);
+/**
+ * Load every *.yaml file of each folder in @dirs (in order, files sorted by
+ * name) and merge them into @c, so a later folder adds or overrides items by
+ * key. A missing folder is skipped. A file with a problem is skipped and its
+ * message appended to *warnings (a newly allocated array of newly allocated
+ * strings, *nwarn of them; caller frees); the others still load.
+ */
+void config_checklists_load(const char *const *dirs, size_t ndirs, struct model_checklists *c,
+                            char ***warnings, size_t *nwarn);
 
 #endif

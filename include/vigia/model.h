@@ -232,4 +232,186 @@ int model_broadcast_kind_parse(const char *s);
  */
 bool model_broadcast_may_cite(enum model_broadcast_kind kind, enum model_status st);
 
+/* ---- checklists and verdict hints (src/model/checklist.c) ---------------- */
+
+/** "yes", "no", "unknown" (stored and synced). */
+const char *model_tri_name(enum model_tri t);
+/** Parse yes/no/unknown (also y/n/?, sí); false for anything else. */
+bool model_tri_parse(const char *s, enum model_tri *out);
+/** Translated yes / no / unknown for display. */
+const char *model_tri_label(enum model_tri t);
+
+#define MODEL_CHECK_KEY_MAX 40 /* [a-z0-9_], the item_key column */
+#define MODEL_CHECK_WEIGHT_MAX 10
+
+/**
+ * One indicator a verifier looks for. Text fields are the English msgids as
+ * shipped; display them with model_check_text(), which translates shipped
+ * text through gettext and shows a network's own text as written.
+ */
+struct model_check_item {
+    char *key;      /* identifier stored in checklist_items.item_key */
+    char *label;    /* the question or indicator */
+    char *brief;    /* short phrase for verdict reasons when yes ("vehicles") */
+    char *brief_no; /* short phrase when no ("local police"); NULL: not a reason */
+    char *hint;     /* what to ask or look for; may be NULL */
+    int weight;     /* on yes: > 0 toward "likely operation", < 0 toward "likely not" */
+    int weight_no;  /* on no: the same scale (usually 0 or negative) */
+    bool source;    /* a source-credibility item */
+    bool remove;    /* only in overrides: drop this key from the list */
+};
+
+/** A category's checklist; owns its items. */
+struct model_checklist {
+    char *category; /* a category name, "default" or "common" */
+    struct model_check_item *items;
+    size_t n;
+};
+
+/** Every loaded checklist, by category; owns its lists. */
+struct model_checklists {
+    struct model_checklist *lists;
+    size_t n;
+};
+
+void model_check_item_fini(struct model_check_item *it);
+void model_checklist_init(struct model_checklist *l, const char *category);
+void model_checklist_fini(struct model_checklist *l);
+/** Index of @key in @l, or -1. */
+int model_checklist_find(const struct model_checklist *l, const char *key);
+/**
+ * Add a copy of @it to @l, or (same key) replace that item in place, keeping
+ * its position. An item with remove set drops the key instead.
+ */
+void model_checklist_upsert(struct model_checklist *l, const struct model_check_item *it);
+void model_checklists_init(struct model_checklists *c);
+void model_checklists_fini(struct model_checklists *c);
+/** Merge every item of @src into the list of the same category in @c (created if missing). */
+void model_checklists_merge(struct model_checklists *c, const struct model_checklist *src);
+/** The list named @category, or NULL (borrowed). */
+const struct model_checklist *model_checklists_get(const struct model_checklists *c,
+                                                   const char *category);
+/**
+ * The effective checklist for @category into @out (initialised here; caller
+ * finishes it): the "common" items (source credibility) first, then the
+ * category's own list, or the "default" list when the category has none. A
+ * category item with the key of a common item replaces it in place.
+ */
+void model_checklists_resolve(const struct model_checklists *c, enum model_category category,
+                              struct model_checklist *out);
+/** A check item's text for display: translated when shipped, else as written. */
+const char *model_check_text(const char *msgid);
+/** Every label, brief and hint of the shipped checklists (for gettext). */
+const char *const *model_checklist_msgids(size_t *n);
+
+/** True when @key is a valid item key ([a-z0-9_], 1..MODEL_CHECK_KEY_MAX). */
+bool model_check_key_valid(const char *key);
+
+/* Well-known item keys the rules look at. */
+#define MODEL_CHECK_FIRST_HAND "first_hand"
+#define MODEL_CHECK_VERIFIER "verifier_on_scene"
+
+enum model_verdict_kind {
+    MODEL_VERDICT_NONE,     /* nothing answered yet */
+    MODEL_VERDICT_LIKELY,   /* likely an operation */
+    MODEL_VERDICT_UNCLEAR,  /* mixed or thin evidence */
+    MODEL_VERDICT_UNLIKELY, /* likely not an operation */
+};
+
+/** A hint for the person deciding; it never changes a status by itself. */
+struct model_verdict {
+    enum model_verdict_kind kind;
+    int score;       /* sum of the weights of the answers */
+    size_t answered; /* items answered yes or no */
+    size_t indicators; /* non-source items answered yes with a positive weight */
+    char *text;      /* translated, e.g. "likely operation: vehicles, HSI vest; still
+                        unknown: photo or video"; newly allocated */
+};
+
+/**
+ * Turn the answers (@states[i] for @l->items[i]) into a hint. The thresholds:
+ * likely when the score is at least MODEL_VERDICT_LIKELY_AT and at least one
+ * indicator (not only the source's credibility) was seen; likely not when the
+ * score is at most MODEL_VERDICT_UNLIKELY_AT; nothing answered: none.
+ */
+#define MODEL_VERDICT_LIKELY_AT 5
+#define MODEL_VERDICT_UNLIKELY_AT (-3)
+void model_verdict_compute(const struct model_checklist *l, const enum model_tri *states,
+                           struct model_verdict *out);
+void model_verdict_fini(struct model_verdict *v);
+/** "none", "likely_operation", "unclear", "likely_not" (JSON). */
+const char *model_verdict_name(enum model_verdict_kind k);
+
+/** One row of checklist_items. */
+struct model_check_state {
+    char *report_id;
+    char *key;
+    enum model_tri state;
+    char *by;
+    int64_t at;
+    char *note;
+};
+void model_check_state_fini(struct model_check_state *s);
+
+/* ---- lifecycle (src/model/lifecycle.c) ----------------------------------- */
+
+/** What is known about a report when someone changes its status. */
+struct model_evidence {
+    bool first_hand; /* the caller saw it: first_hand yes, or the first-hand item yes */
+    bool verifier;   /* a verifier observed on scene (item or assignment) */
+};
+
+/** True when the lifecycle has an edge from @from to @to (notes aside). */
+bool model_status_allowed(enum model_status from, enum model_status to);
+/** True when moving from @from to @to needs a note (a reason). */
+bool model_status_needs_note(enum model_status from, enum model_status to);
+/**
+ * The states reachable from @from, in display order, into @out; returns how
+ * many.
+ */
+size_t model_status_targets(enum model_status from, enum model_status out[MODEL_STATUS_COUNT]);
+/**
+ * Check one status change: the edge exists; confirming needs first-hand or
+ * verifier evidence and a reason; not_confirmed, police_only and false_alarm
+ * need a note; so do closing without a verdict and reopening. Returns true, or
+ * false with a newly allocated translated reason in *err (caller frees).
+ */
+bool model_status_change_ok(enum model_status from, enum model_status to,
+                            const struct model_evidence *ev, const char *note, char **err);
+
+/* ---- incidents and priority ---------------------------------------------- */
+
+/** What beyond the report itself moves it up the queue. */
+struct model_priority_facts {
+    int callers;    /* reports in its incident (1 alone) */
+    int indicators; /* indicators seen (verdict's count) */
+    int score;      /* verdict score */
+};
+/**
+ * model_priority() plus incident size and checklist evidence: each further
+ * caller adds 5 (at most 15), the verdict score moves it up or down (at most
+ * 15 either way). 0..100.
+ */
+int model_priority_full(const struct model_report *r, const struct model_priority_facts *f,
+                        int64_t now);
+
+/**
+ * True when @b may be about the same event as @a: received within @window_ms
+ * of each other, and the same area tag, or positions within 500 m, or location
+ * texts sharing words (case and accents ignored; two words, or the only one).
+ */
+bool model_report_near(const struct model_report *a, const struct model_report *b,
+                       int64_t window_ms);
+
+/** One entry of the audit timeline. */
+struct model_event {
+    char id[ULID_LEN + 1];
+    int64_t at;
+    char *actor;
+    char *kind; /* "report.created", "check.set", "status.changed", "report.linked" */
+    char *report_id;
+    char *detail; /* JSON object or free text; may be NULL */
+};
+void model_event_fini(struct model_event *e);
+
 #endif

@@ -25,12 +25,7 @@
 #include "vigia/store.h"
 #include "vigia/app.h"
 
-struct app {
-    struct config config;
-    struct store *store;
-    char *config_path; /* where to remember the dispatcher */
-    char *actor;
-};
+#include "private.h"
 
 char *app_data_file(const char *name)
 {
@@ -106,6 +101,7 @@ void app_free(struct app **ap)
 
     if (a == NULL)
         return;
+    app_verify_free(a);
     store_free(&a->store);
     config_fini(&a->config);
     free(a->config_path);

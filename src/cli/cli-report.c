@@ -251,11 +251,18 @@ static int cli_report_show(const struct cli_global *g, int argc, char **argv)
         return cli_fail(err);
     }
     if (json) {
-        char *s = app_report_json(&r, contact);
+        char *s = app_report_json_full(a, &r, contact, &err);
+        if (s == NULL) {
+            free(contact);
+            model_report_fini(&r);
+            app_free(&a);
+            return cli_fail(err);
+        }
         puts(s);
         free(s);
     } else {
         cli_report_print(&r, contact);
+        cli_verify_print(a, id);
     }
     free(contact);
     model_report_fini(&r);

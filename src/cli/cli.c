@@ -90,6 +90,16 @@ static void cli_help(void)
                    "  report list [--status S] [--limit N] [--all] [--search TEXT] [--json]\n"
                    "  report show ID [--json]\n"
                    "  report import FILE        JSON Lines, all or nothing\n"
+                   "  check ID ITEM yes|no|unknown [--note TEXT]\n"
+                   "                            answer a checklist item\n"
+                   "  status ID STATE [--note TEXT]\n"
+                   "                            move a report (confirming needs a reason)\n"
+                   "  link ID ID                make two reports one incident\n"
+                   "  nearby ID [--json]        open reports that may be the same event\n"
+                   "  search TEXT [--since WHEN] [--until WHEN] [--json]\n"
+                   "                            past reports with their verdicts\n"
+                   "  events [--report ID] [--by NAME] [--since WHEN] [--json]\n"
+                   "                            the audit timeline\n"
                    "\n"
                    "Options:\n"
                    "  --db PATH        database (default $XDG_DATA_HOME/vigia/vigia.db; or VIGIA_DB)\n"
@@ -242,6 +252,10 @@ int cli_main(int argc, char **argv)
         rc = cli_demo(&g, nrest, rest);
     } else if (strcmp(rest[0], "report") == 0) {
         rc = cli_report(&g, nrest, rest);
+    } else if (strcmp(rest[0], "check") == 0 || strcmp(rest[0], "status") == 0 ||
+               strcmp(rest[0], "link") == 0 || strcmp(rest[0], "nearby") == 0 ||
+               strcmp(rest[0], "search") == 0 || strcmp(rest[0], "events") == 0) {
+        rc = cli_verify(&g, nrest, rest);
     } else if (strcmp(rest[0], "sms") == 0) {
         rc = cli_sms(&g, nrest, rest);
     } else if (rest[0][0] == '-') {

@@ -27,6 +27,10 @@ int cli_usage_error(const char *fmt, ...) UTIL_PRINTF(1, 2);
 
 /** Subcommands: argv[0] is the subcommand's name. */
 int cli_report(const struct cli_global *g, int argc, char **argv);
+/** check, status, link, nearby, search, events (cli-verify.c). */
+int cli_verify(const struct cli_global *g, int argc, char **argv);
+/** Print report @id's incident, checklist and verdict hint for people. */
+void cli_verify_print(struct app *a, const char *id);
 /** `vigia sms count` (cli-send.c). */
 int cli_sms(const struct cli_global *g, int argc, char **argv);
 

@@ -286,7 +286,7 @@ const struct config_node *config_map_get(const struct config_node *map, const ch
 /* ---- config.yaml ---------------------------------------------------------- */
 
 enum config_slot { CONFIG_DISPATCHER, CONFIG_LANGUAGE, CONFIG_NETWORK, CONFIG_COUNTRY,
-                   CONFIG_STALE, CONFIG_EXPIRE };
+                   CONFIG_STALE, CONFIG_EXPIRE, CONFIG_CHECKLIST_DIR };
 
 static const struct config_option config_option_table[] = {
     [CONFIG_DISPATCHER] = {"dispatcher", "string", "", 0, 0,
@@ -300,6 +300,9 @@ static const struct config_option config_option_table[] = {
                       N_("minutes without an update before a report is stale")},
     [CONFIG_EXPIRE] = {"expire_minutes", "int", "240", 15, 14 * 24 * 60,
                        N_("minutes before a report leaves the live queue")},
+    [CONFIG_CHECKLIST_DIR] = {"checklist_dir", "string", "", 0, 0,
+                              N_("folder of the network's own checklists (*.yaml), added to the "
+                                 "shipped ones; relative to this file")},
 };
 
 const struct config_option *config_options(size_t *n)
@@ -322,6 +325,7 @@ void config_fini(struct config *c)
     FREE(&c->language);
     FREE(&c->network);
     FREE(&c->default_country);
+    FREE(&c->checklist_dir);
 }
 
 char *config_default_path(void)
@@ -386,6 +390,18 @@ static int config_apply(struct config *c, const struct config_doc *doc,
         break;
     case CONFIG_EXPIRE:
         c->policy.expire_minutes = (int)n;
+        break;
+    case CONFIG_CHECKLIST_DIR:
+        free(c->checklist_dir);
+        c->checklist_dir = NULL;
+        if (*v->value == '/' || *v->value == '\0') {
+            c->checklist_dir = *v->value ? xstrdup(v->value) : NULL;
+        } else {
+            const char *slash = strrchr(doc->file, '/');
+            c->checklist_dir = slash ? xasprintf("%.*s/%s", (int)(slash - doc->file), doc->file,
+                                                 v->value)
+                                     : xstrdup(v->value);
+        }
         break;
     }
     return 0;

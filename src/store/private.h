@@ -35,6 +35,11 @@ int store_bind(sqlite3_stmt *st, int i, const struct store_val *v);
 /** Copy a text column (NULL stays NULL); caller frees. */
 char *store_col_text(sqlite3_stmt *st, int i);
 /**
+ * A safe FTS5 query from what a person typed: every word a quoted prefix
+ * term, all required. Newly allocated, or NULL when there is no word.
+ */
+char *store_fts_query(const char *q);
+/**
  * The synced columns of table @name (NULL-terminated, borrowed) and whether it
  * is append-only, or NULL when the table is not synced.
  */

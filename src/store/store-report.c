@@ -191,7 +191,7 @@ void store_filter_init(struct store_filter *f)
  * literally, so no input can be an FTS5 syntax error. Returns NULL when the
  * input has no word characters.
  */
-static char *store_fts_query(const char *q)
+char *store_fts_query(const char *q)
 {
     struct buf b;
     const char *p = q;

@@ -48,6 +48,7 @@ static const char store_migration_1[] =
     "CREATE INDEX reports_queue ON reports(priority DESC, received_at DESC, id DESC);"
     "CREATE INDEX reports_status ON reports(status, expires_at);"
     "CREATE INDEX reports_expiry ON reports(expires_at);"
+    "CREATE INDEX reports_incident ON reports(incident_id);"
     /* Personal data, kept apart from the report; never broadcast. */
     "CREATE TABLE reporter_contacts ("
     " id TEXT PRIMARY KEY, report_id TEXT NOT NULL, contact TEXT, created_at INTEGER);"

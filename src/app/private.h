@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Internals shared by the app's modules; nothing outside src/app/ includes this. */
+#ifndef VIGIA_APP_PRIVATE_H
+#define VIGIA_APP_PRIVATE_H
+
+#include "vigia/config.h"
+#include "vigia/store.h"
+
+struct app_verify;
+
+struct app {
+    struct config config;
+    struct store *store;
+    char *config_path; /* where to remember the dispatcher */
+    char *actor;
+    struct app_verify *verify; /* checklists, loaded on first use (app-verify.c) */
+};
+
+/** Free what app-verify.c keeps in @a (called by app_free). */
+void app_verify_free(struct app *a);
+
+#endif
