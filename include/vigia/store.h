@@ -312,7 +312,7 @@ int store_events(struct store *s, const struct store_event_filter *f, struct mod
                  size_t *n, char **err);
 /**
  * Ids of reports received in [@from, @to] (UTC ms), newest first, at most
- * @limit, only those whose status is not final when @open_only. Newly
+ * @limit, leaving out closed ones when @open_only. Newly
  * allocated array in *ids.
  */
 int store_report_window(struct store *s, int64_t from, int64_t to, bool open_only, size_t limit,
@@ -325,6 +325,7 @@ int store_report_window(struct store *s, int64_t from, int64_t to, bool open_onl
  */
 int store_report_search(struct store *s, const char *query, int64_t since, int64_t until,
                         size_t limit, char (**ids)[ULID_LEN + 1], size_t *n, char **err);
+
 /* ---- subscribers, broadcasts, outbox (src/store/store-broadcast.c) -------- */
 
 struct store_subscriber {

@@ -329,6 +329,85 @@ static void test_import_round_trip(void **state)
     free(path2);
 }
 
+/* ---- app_set_actor, the live queue ------------------------------------------------ */
+
+static void test_actor(void **state)
+{
+    char *path, *err = NULL, *text = NULL;
+    char *cfg = xasprintf("%s/vigia/config.yaml", tmpdir);
+    struct app *a = open_app(&path);
+    struct app_options o = {0};
+
+    assert_int_equal(app_set_actor(a, NULL, false, &err), -1);
+    FREE(&err);
+    assert_int_equal(app_set_actor(a, "", false, &err), -1);
+    FREE(&err);
+    assert_int_equal(app_set_actor(a, "Ana\x1b[31m", false, &err), -1);
+    FREE(&err);
+    assert_int_equal(app_set_actor(a, "Ana\nBea", false, &err), -1);
+    FREE(&err);
+    assert_int_equal(app_set_actor(a, "Ana \xFF", false, &err), -1);
+    FREE(&err);
+    assert_string_equal(app_actor(a), "tester"); /* unchanged by refusals */
+    assert_false(access(cfg, F_OK) == 0);
+    /* Remembered: NFC, saved to the config, known at the next start. */
+    assert_int_equal(app_set_actor(a,
+                                   "Mari\xCC\x81"
+                                   "a",
+                                   true, &err),
+                     0);
+    assert_string_equal(app_actor(a), "Mar\xC3\xAD"
+                                      "a");
+    assert_int_equal(util_read_file(cfg, &text, NULL), 0);
+    assert_non_null(strstr(text, "Mar\xC3\xAD"
+                                 "a"));
+    free(text);
+    app_free(&a);
+    o.db_path = path;
+    assert_int_equal(app_open(&o, &a, &err), 0);
+    assert_string_equal(app_actor(a), "Mar\xC3\xAD"
+                                      "a");
+    app_free(&a);
+    unlink(cfg);
+    free(cfg);
+    free(path);
+}
+
+static void test_live_queue(void **state)
+{
+    char *path, *err = NULL;
+    struct app *a = open_app(&path);
+    struct app_view v;
+    struct model_report r;
+    size_t n, counts[MODEL_STATUS_COUNT];
+
+    report(&r, "Fruitvale BART", "old post about the plaza");
+    r.received_at = timeutil_now_ms() - 2 * 86400000LL;
+    r.status = MODEL_STATUS_FALSE_ALARM;
+    assert_int_equal(app_report_create(a, &r, NULL, &err), 0);
+    model_report_fini(&r);
+    report(&r, "5th and Alder", "three SUVs");
+    assert_int_equal(app_report_create(a, &r, NULL, &err), 0);
+    assert_false(app_report_is_stale(a, &r, timeutil_now_ms()));
+    assert_true(app_report_is_stale(a, &r, timeutil_now_ms() + 2 * 3600000LL));
+    model_report_fini(&r);
+    /* The live queue hides the two-day-old report; a search still finds it. */
+    app_view_init(&v);
+    assert_int_equal(app_queue_count(a, &v, &n, &err), 0);
+    assert_int_equal(n, 1);
+    v.search = "bart";
+    assert_int_equal(app_queue_count(a, &v, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(count_all(a, NULL), 2);
+    assert_int_equal(app_status_counts(a, false, counts, &err), 0);
+    assert_int_equal(counts[MODEL_STATUS_FALSE_ALARM], 0);
+    assert_int_equal(counts[MODEL_STATUS_NEW], 1);
+    assert_int_equal(app_status_counts(a, true, counts, &err), 0);
+    assert_int_equal(counts[MODEL_STATUS_FALSE_ALARM], 1);
+    app_free(&a);
+    free(path);
+}
+
 /* ---- app_demo_build ------------------------------------------------------------------ */
 
 static void test_demo(void **state)
@@ -402,6 +481,8 @@ int main(void)
         cmocka_unit_test(test_create_normalises),
         cmocka_unit_test(test_import_all_or_nothing),
         cmocka_unit_test(test_import_round_trip),
+        cmocka_unit_test(test_actor),
+        cmocka_unit_test(test_live_queue),
         cmocka_unit_test(test_demo),
     };
 

@@ -247,6 +247,64 @@ static void test_open_empty_file(void **state)
     free(path);
 }
 
+static void test_open_too_new(void **state)
+{
+    char *path, *err = NULL;
+    struct store *s = open_new(&path);
+    sqlite3 *db;
+    char *sql;
+
+    store_free(&s);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sql = xasprintf("PRAGMA user_version=%d", store_schema_version() + 1);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    free(sql);
+    sqlite3_close(db);
+    assert_int_equal(store_open(path, 0, &s, &err), STORE_ERR_TOO_NEW);
+    assert_null(s);
+    assert_non_null(strstr(err, "newer"));
+    free(err);
+    assert_int_equal(sql_int(path, "PRAGMA user_version"), store_schema_version() + 1);
+    free(path);
+}
+
+static void test_open_corrupt(void **state)
+{
+    char *path, *err = NULL;
+    struct store *s = open_new(&path);
+    struct store_filter f;
+    size_t n = 0;
+    int rc;
+    FILE *fp;
+    long size;
+    char junk[4096];
+
+    for (int i = 0; i < 50; i++)
+        insert(s, "corner", "what", MODEL_STATUS_NEW, i, NULL);
+    store_free(&s);
+    /* Keep the header page, scribble over every other page. */
+    fp = fopen(path, "r+b");
+    assert_non_null(fp);
+    fseek(fp, 0, SEEK_END);
+    size = ftell(fp);
+    memset(junk, 0xAB, sizeof junk);
+    fseek(fp, 4096, SEEK_SET);
+    for (long off = 4096; off < size; off += (long)sizeof junk)
+        fwrite(junk, 1, sizeof junk, fp);
+    fclose(fp);
+    /* Either open or the first read says the database is damaged; never a crash. */
+    rc = store_open(path, 0, &s, &err);
+    if (rc == STORE_OK) {
+        store_filter_init(&f);
+        rc = store_report_count(s, &f, &n, &err);
+        store_free(&s);
+    }
+    assert_int_equal(rc, STORE_ERR_CORRUPT);
+    assert_non_null(strstr(err, "damaged"));
+    free(err);
+    free(path);
+}
+
 /* In a child running as nobody when we are root (root ignores file modes). */
 static int readonly_check(const char *path)
 {
@@ -740,6 +798,8 @@ int main(void)
         cmocka_unit_test(test_open_not_vigia),
         cmocka_unit_test(test_open_empty_file),
         cmocka_unit_test(test_open_readonly),
+        cmocka_unit_test(test_open_too_new),
+        cmocka_unit_test(test_open_corrupt),
         cmocka_unit_test(test_write_degenerate),
         cmocka_unit_test(test_write_row_and_ops),
         cmocka_unit_test(test_report_round_trip),
