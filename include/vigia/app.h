@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "vigia/util.h"
 #include "vigia/model.h"
@@ -84,6 +85,106 @@ bool app_report_is_stale(const struct app *a, const struct model_report *r, int6
  */
 int app_watch_fd(struct app *a);
 bool app_changed(struct app *a);
+
+/* ---- privacy (src/app/app-privacy.c) -------------------------------------- */
+
+/*
+ * Personal data (caller contacts; later verifier and subscriber contacts,
+ * names of detained people) is sealed in the database once a passphrase is
+ * set. Without the passphrase everything else works: reports, queue, search;
+ * personal fields come back as APP_LOCKED. See share/doc/threat-model.md.
+ */
+
+/** app_report_contact(): the report has a contact, sealed, and the vault is locked. */
+#define APP_LOCKED 1
+
+enum app_vault {
+    APP_VAULT_NONE,     /* no passphrase set: personal data is stored in the clear */
+    APP_VAULT_LOCKED,   /* sealed; the passphrase has not been entered */
+    APP_VAULT_UNLOCKED, /* sealed; personal fields can be read */
+};
+enum app_vault app_vault_state(struct app *a);
+
+/** Refuse passphrases shorter than this many characters. */
+#define APP_PASSPHRASE_MIN 8
+/** Check a new passphrase (length, valid UTF-8); -1 with *err when refused. */
+int app_passphrase_check(const char *pass, char **err);
+/**
+ * Set the first passphrase: seal every existing personal value (rows and op
+ * log), keep the vault unlocked and its key in the keyring. *migrated gets the
+ * number of values sealed and *seconds the time Argon2id took (either may be
+ * NULL). VIGIA_PWHASH=fast (tests only) uses Argon2id's minimum cost.
+ */
+int app_passphrase_set(struct app *a, const char *pass, size_t *migrated, double *seconds,
+                       char **err);
+/** Change the passphrase (the old one unlocks, the new one wraps the same key). */
+int app_passphrase_change(struct app *a, const char *old_pass, const char *new_pass,
+                          double *seconds, char **err);
+/**
+ * Unlock personal data with the passphrase and keep the key in the user's
+ * kernel keyring for keyring_minutes, so the next start needs no passphrase.
+ * Returns 0, or -1 with *err ("wrong passphrase").
+ */
+int app_unlock(struct app *a, const char *pass, char **err);
+/**
+ * At start (app_open calls it): unlock from the keyring, else from the file
+ * named by VIGIA_PASSPHRASE_FILE (which must be a regular file not readable
+ * by group or others). Staying locked is not an error; a bad file or a wrong
+ * passphrase in it is.
+ */
+int app_unlock_auto(struct app *a, char **err);
+/** Forget the key, in memory and in the keyring. Personal fields show as locked. */
+void app_lock(struct app *a);
+/**
+ * Read a passphrase from @path: refused unless a regular file owned by the
+ * user with no group or other permissions; the first line, without its
+ * newline. Newly allocated (sodium-zeroed by app_passphrase_free).
+ */
+char *app_passphrase_read_file(const char *path, char **err);
+/** Zero and free a passphrase; sets *p to NULL. */
+void app_passphrase_free(char **p);
+
+/** How often the console runs app_purge(). */
+#define APP_PURGE_INTERVAL_MS (60 * 60 * 1000)
+struct app_purge_stats {
+    size_t contacts; /* caller contacts removed */
+    size_t ops;      /* older op-log copies scrubbed */
+};
+/**
+ * Apply the retention windows at @now: caller contacts of reports closed (or
+ * expired) more than contact_retention_hours ago are removed, as ops that
+ * other devices apply too, with secure_delete; a "privacy.purged" event
+ * records the counts. Run at start and hourly. @stats may be NULL.
+ */
+int app_purge(struct app *a, int64_t now, struct app_purge_stats *stats, char **err);
+
+/**
+ * Panic wipe: clear the personal columns and keys with secure_delete, close
+ * the database, overwrite the database, -wal, -shm and -journal files with
+ * random bytes, fsync and unlink them, and drop the keyring entry. *a is
+ * freed and NULL after, whatever the result. Takes well under a second for a
+ * database of tens of megabytes.
+ */
+int app_wipe(struct app **a, char **err);
+/**
+ * app_wipe for a database that is not open: @db_path, else VIGIA_DB, else
+ * the default. Needs no config and no passphrase; a damaged database is
+ * destroyed all the same, a file that is not a vigia database is refused.
+ */
+int app_wipe_path(const char *db_path, char **err);
+
+enum app_export_format { APP_EXPORT_JSON, APP_EXPORT_CSV };
+/**
+ * Write every report to @out: JSON Lines (the format `report import` reads)
+ * or CSV with a header. By default personal data is left out: no contact, no
+ * dispatcher name, the location without street numbers, the position rounded
+ * to ~1 km and phone numbers, emails and case numbers in free text masked.
+ * With @personal, exact places and the callers' contacts are included; that
+ * needs the vault unlocked (-1 with *err otherwise). *count gets the number
+ * of reports written.
+ */
+int app_export(struct app *a, FILE *out, enum app_export_format format, bool personal,
+               size_t *count, char **err);
 
 /* ---- JSON ----------------------------------------------------------------- */
 

@@ -61,6 +61,9 @@ struct config {
     char *default_country; /* for phone numbers, e.g. "US" */
     struct model_policy policy;
     char *checklist_dir;  /* extra checklists (absolute, or relative to the file) */
+    int contact_retention_hours; /* caller contacts kept after the report closes (72) */
+    int followup_retention_days; /* detained-person follow-up after the case closes (30) */
+    int keyring_minutes;         /* unlocked key kept in the kernel keyring (480; 0: never) */
 };
 
 void config_init(struct config *c);

@@ -166,6 +166,19 @@ int model_report_set(struct model_report *r, const char *key, const char *value,
  * *err (caller frees).
  */
 char *model_contact_normalise(const char *s, char **err);
+
+/* ---- coarse places for the public (src/model/model-privacy.c) ----------- */
+
+/**
+ * @location without street or door numbers ("1234 Main St, Apt 5" gives
+ * "Main St"); ordinals and road numbers ("5th", "Hwy 101") stay. Returns a
+ * newly allocated string ("" for NULL).
+ */
+char *model_location_coarse(const char *location);
+/** Round a position to 0.01 degree (about 1.1 km). */
+void model_pos_coarse(double lat, double lon, double *clat, double *clon);
+/** What the public is told of a place: the area when set, else the coarse location. */
+char *model_place_public(const struct model_report *r);
 /* ---- broadcast policy (src/model/broadcast.c) ---------------------------- */
 
 enum model_channel {

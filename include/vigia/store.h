@@ -32,6 +32,8 @@ enum store_error {
     STORE_ERR_NOT_FOUND = -8,
     STORE_ERR_INVALID = -9, /* bad argument: unknown table or column, bad value */
     STORE_ERR_IO = -10,
+    STORE_ERR_LOCKED = -11, /* personal data sealed and the vault is locked */
+    STORE_ERR_KEY = -12,    /* wrong passphrase, or sealed under another key */
 };
 
 struct store;
@@ -126,6 +128,102 @@ int store_watch_fd(struct store *s);
  * since the last call (PRAGMA data_version). Never blocks.
  */
 bool store_changed(struct store *s);
+
+/* ---- vault: personal data sealed at rest (src/store/store-vault.c) ------ */
+
+/*
+ * Personal columns (reporter_contacts.contact; others as their modules
+ * register them in store-vault.c) are stored sealed once a passphrase is set:
+ * "vg:" + base64 of a version byte, an ephemeral X25519 public key, a nonce
+ * and the XChaCha20-Poly1305 ciphertext, with "table.column" and the row id
+ * as associated data. The key of each value comes from the ephemeral key and
+ * the vault's public key, so store_write() seals without the passphrase (a
+ * dispatcher can take a call while the vault is locked); reading needs the
+ * vault's secret key, which sync_state keeps wrapped by a key derived with
+ * Argon2id from the passphrase ("vault.*" keys). store_write() seals
+ * registered columns by itself; readers call store_open_text().
+ */
+
+#define STORE_VAULT_KEY_BYTES 32
+
+/** True when @table.@col holds personal data (sealed when a vault exists). */
+bool store_vault_personal(const char *table, const char *col);
+/** Whether a passphrase was set for this database. */
+int store_vault_enabled(struct store *s, bool *enabled, char **err);
+/** Whether the secret key is in memory (store_vault_unlock succeeded). */
+bool store_vault_unlocked(const struct store *s);
+
+/** Argon2id cost; store_vault_limits_default() suits an old laptop (64 MiB). */
+struct store_vault_limits {
+    unsigned long long ops;
+    size_t mem;
+};
+void store_vault_limits_default(struct store_vault_limits *l);
+
+/**
+ * Set the first passphrase: make the vault key pair, wrap the secret key
+ * under Argon2id(@pass, fresh salt, @limits), and seal every plaintext value
+ * of the personal columns, in rows and in the op log (in place: no new ops),
+ * in one transaction with secure_delete on; the WAL is then truncated so no
+ * plaintext copy is left in it. *migrated gets the number of values sealed.
+ * Leaves the vault unlocked. STORE_ERR_INVALID when a vault already exists.
+ */
+int store_vault_setup(struct store *s, const char *pass, const struct store_vault_limits *limits,
+                      size_t *migrated, char **err);
+/** Unlock with the passphrase; STORE_ERR_KEY when it is wrong. */
+int store_vault_unlock(struct store *s, const char *pass, char **err);
+/** Unlock with a secret key kept elsewhere (keyring); STORE_ERR_KEY if it does not fit. */
+int store_vault_unlock_key(struct store *s, const unsigned char key[STORE_VAULT_KEY_BYTES],
+                           char **err);
+/** Copy the secret key out (for the keyring); false when locked. */
+bool store_vault_key(const struct store *s, unsigned char key[STORE_VAULT_KEY_BYTES]);
+/** A short public fingerprint of the vault (hex, 16 chars) for naming the keyring entry. */
+int store_vault_fingerprint(struct store *s, char out[17], char **err);
+/** Forget the secret key (zeroed). */
+void store_vault_lock(struct store *s);
+/** Wrap the secret key under a new passphrase (vault must be unlocked). */
+int store_vault_rewrap(struct store *s, const char *pass, const struct store_vault_limits *limits,
+                       char **err);
+
+/**
+ * Seal @plain for @table.@col of row @row_id. Returns a newly allocated
+ * sealed text, or a copy of @plain when no vault exists; NULL stays NULL.
+ */
+char *store_seal_text(struct store *s, const char *table, const char *col, const char *row_id,
+                      const char *plain, char **err);
+/**
+ * Open a value read from @table.@col of row @row_id: *out gets a newly
+ * allocated plaintext (a value that is not sealed is returned as is; NULL
+ * stays NULL). STORE_ERR_LOCKED when it is sealed and the vault is locked,
+ * STORE_ERR_KEY when it was sealed under another vault or tampered with.
+ */
+int store_open_text(struct store *s, const char *table, const char *col, const char *row_id,
+                    const char *value, char **out, char **err);
+/** True when @value is in the sealed format. */
+bool store_vault_is_sealed(const char *value);
+
+/* ---- privacy: retention and wiping (src/store/store-privacy.c) ----------- */
+
+/** What a purge removed: counts only. */
+struct store_purge_stats {
+    size_t contacts; /* reporter contacts cleared */
+    size_t ops;      /* op-log values scrubbed */
+};
+/**
+ * Clear the reporter contacts of reports that closed (a final status, or
+ * expired) before @closed_before, through store_write() (a NULL value, so the
+ * purge syncs as an op), scrub the earlier op-log values of those cells, and
+ * record a "privacy.purged" event with the counts, all in one transaction
+ * with secure_delete on; then truncate the WAL. @actor may be NULL.
+ */
+int store_purge_contacts(struct store *s, int64_t closed_before, const char *actor,
+                         struct store_purge_stats *stats, char **err);
+/**
+ * Before wiping: clear every personal column and the vault keys with
+ * secure_delete on and truncate the WAL, then close the database (*s is
+ * NULL after). Best effort: the caller overwrites and unlinks the files.
+ */
+int store_wipe_prepare(struct store **s, char **err);
 
 /* ---- reports ----------------------------------------------------------- */
 

@@ -79,6 +79,8 @@ int app_open(const struct app_options *o, struct app **out, char **err)
         STORE_OK)
         goto fail;
     store_changed(a->store); /* remember the current data version */
+    if (app_unlock_auto(a, err) != 0) /* keyring or VIGIA_PASSPHRASE_FILE */
+        goto fail;
     if (o->actor != NULL) {
         if (app_set_actor(a, o->actor, false, err) != 0)
             goto fail;
@@ -238,7 +240,14 @@ int app_report_get(struct app *a, const char *id, struct model_report *out, char
 
 int app_report_contact(struct app *a, const char *id, char **out, char **err)
 {
-    return store_report_contact(a->store, id, out, err) == STORE_OK ? 0 : -1;
+    int rc = store_report_contact(a->store, id, out, err);
+
+    if (rc == STORE_ERR_LOCKED) {
+        if (err != NULL)
+            FREE(err); /* not a failure: the console shows the field as locked */
+        return APP_LOCKED;
+    }
+    return rc == STORE_OK ? 0 : -1;
 }
 
 void app_view_init(struct app_view *v)

@@ -245,11 +245,16 @@ static int cli_report_show(const struct cli_global *g, int argc, char **argv)
         return cli_usage_error("%s", _("report show needs a report id"));
     if ((a = cli_open(g, false)) == NULL)
         return 1;
-    if (app_report_get(a, id, &r, &err) != 0 || app_report_contact(a, id, &contact, &err) != 0) {
+    int crc = 0;
+    if (app_report_get(a, id, &r, &err) != 0 ||
+        (crc = app_report_contact(a, id, &contact, &err)) < 0) {
         model_report_fini(&r);
         app_free(&a);
         return cli_fail(err);
     }
+    /* A sealed contact with the vault locked: say so (JSON leaves the key out). */
+    if (crc == APP_LOCKED && !json)
+        contact = xstrdup(_("locked (run 'vigia unlock')"));
     if (json) {
         char *s = app_report_json_full(a, &r, contact, &err);
         if (s == NULL) {

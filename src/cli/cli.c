@@ -90,6 +90,13 @@ static void cli_help(void)
                    "  report list [--status S] [--limit N] [--all] [--search TEXT] [--json]\n"
                    "  report show ID [--json]\n"
                    "  report import FILE        JSON Lines, all or nothing\n"
+                   "  passphrase set|change|status [--new-file FILE]\n"
+                   "                            seal personal data under a passphrase\n"
+                   "  unlock | lock             keep the key in the kernel keyring, or drop it\n"
+                   "  purge                     apply the retention windows now\n"
+                   "  export [--format json|csv] [--with-personal-data] [--output FILE]\n"
+                   "                            reports without personal data by default\n"
+                   "  wipe [--yes]              destroy the database, keys and sync state\n"
                    "  check ID ITEM yes|no|unknown [--note TEXT]\n"
                    "                            answer a checklist item\n"
                    "  status ID STATE [--note TEXT]\n"
@@ -256,6 +263,10 @@ int cli_main(int argc, char **argv)
                strcmp(rest[0], "link") == 0 || strcmp(rest[0], "nearby") == 0 ||
                strcmp(rest[0], "search") == 0 || strcmp(rest[0], "events") == 0) {
         rc = cli_verify(&g, nrest, rest);
+    } else if (strcmp(rest[0], "passphrase") == 0 || strcmp(rest[0], "unlock") == 0 ||
+               strcmp(rest[0], "lock") == 0 || strcmp(rest[0], "purge") == 0 ||
+               strcmp(rest[0], "wipe") == 0 || strcmp(rest[0], "export") == 0) {
+        rc = cli_privacy(&g, nrest, rest);
     } else if (strcmp(rest[0], "sms") == 0) {
         rc = cli_sms(&g, nrest, rest);
     } else if (rest[0][0] == '-') {

@@ -31,6 +31,8 @@ int cli_report(const struct cli_global *g, int argc, char **argv);
 int cli_verify(const struct cli_global *g, int argc, char **argv);
 /** Print report @id's incident, checklist and verdict hint for people. */
 void cli_verify_print(struct app *a, const char *id);
+/** passphrase, unlock, lock, purge, wipe, export (cli-privacy.c). */
+int cli_privacy(const struct cli_global *g, int argc, char **argv);
 /** `vigia sms count` (cli-send.c). */
 int cli_sms(const struct cli_global *g, int argc, char **argv);
 

@@ -286,7 +286,8 @@ const struct config_node *config_map_get(const struct config_node *map, const ch
 /* ---- config.yaml ---------------------------------------------------------- */
 
 enum config_slot { CONFIG_DISPATCHER, CONFIG_LANGUAGE, CONFIG_NETWORK, CONFIG_COUNTRY,
-                   CONFIG_STALE, CONFIG_EXPIRE, CONFIG_CHECKLIST_DIR };
+                   CONFIG_STALE, CONFIG_EXPIRE, CONFIG_CHECKLIST_DIR,
+                   CONFIG_CONTACT_HOURS, CONFIG_FOLLOWUP_DAYS, CONFIG_KEYRING_MINUTES };
 
 static const struct config_option config_option_table[] = {
     [CONFIG_DISPATCHER] = {"dispatcher", "string", "", 0, 0,
@@ -303,6 +304,14 @@ static const struct config_option config_option_table[] = {
     [CONFIG_CHECKLIST_DIR] = {"checklist_dir", "string", "", 0, 0,
                               N_("folder of the network's own checklists (*.yaml), added to the "
                                  "shipped ones; relative to this file")},
+    [CONFIG_CONTACT_HOURS] = {"contact_retention_hours", "int", "72", 1, 24 * 365,
+                              N_("hours a caller's contact is kept after the report closes")},
+    [CONFIG_FOLLOWUP_DAYS] = {"followup_retention_days", "int", "30", 1, 3650,
+                              N_("days detained-person follow-up data is kept after the case "
+                                 "closes")},
+    [CONFIG_KEYRING_MINUTES] = {"keyring_minutes", "int", "480", 0, 7 * 24 * 60,
+                                N_("minutes the unlocked key stays in the kernel keyring between "
+                                   "starts; 0: ask every time")},
 };
 
 const struct config_option *config_options(size_t *n)
@@ -315,6 +324,9 @@ void config_init(struct config *c)
 {
     memset(c, 0, sizeof *c);
     model_policy_default(&c->policy);
+    c->contact_retention_hours = 72;
+    c->followup_retention_days = 30;
+    c->keyring_minutes = 480;
     c->default_country = xstrdup("US");
 }
 
@@ -390,6 +402,15 @@ static int config_apply(struct config *c, const struct config_doc *doc,
         break;
     case CONFIG_EXPIRE:
         c->policy.expire_minutes = (int)n;
+        break;
+    case CONFIG_CONTACT_HOURS:
+        c->contact_retention_hours = (int)n;
+        break;
+    case CONFIG_FOLLOWUP_DAYS:
+        c->followup_retention_days = (int)n;
+        break;
+    case CONFIG_KEYRING_MINUTES:
+        c->keyring_minutes = (int)n;
         break;
     case CONFIG_CHECKLIST_DIR:
         free(c->checklist_dir);

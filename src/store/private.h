@@ -24,6 +24,7 @@ struct store {
     int64_t data_version;
     struct store_stmt cache[STORE_STMT_CACHE];
     size_t ncache;
+    struct store_vault *vault; /* store-vault.c: the unlocked secret key, or NULL */
 };
 
 /** A prepared statement for @sql, cached for the life of the store. Borrowed; reset by caller. */
@@ -44,5 +45,20 @@ char *store_fts_query(const char *q);
  * is append-only, or NULL when the table is not synced.
  */
 const char *const *store_table_cols(const char *name, bool *append_only);
+/** Forget the vault's key (store-vault.c); called by store_free. */
+void store_vault_free(struct store *s);
+/**
+ * Seal the personal columns among @cols for store_write(): *sealed gets a
+ * newly allocated copy of @cols with sealed texts (free with
+ * store_vault_cols_free), or NULL when nothing needed sealing.
+ */
+int store_vault_seal_cols(struct store *s, const char *table, const char *row_id,
+                          const struct store_col *cols, size_t n, struct store_col **sealed,
+                          char **err);
+void store_vault_cols_free(struct store_col *cols, size_t n);
+/** Checkpoint the WAL into the file and truncate it (best effort; store-vault.c). */
+void store_truncate_wal(struct store *s);
+/** Personal column @i (for wipes): false past the last one. */
+bool store_vault_column(size_t i, const char **table, const char **col);
 
 #endif

@@ -157,7 +157,10 @@ int store_report_get(struct store *s, const char *id, struct model_report *out, 
 int store_report_contact(struct store *s, const char *id, char **out, char **err)
 {
     sqlite3_stmt *st = store_stmt(
-        s, "SELECT contact FROM reporter_contacts WHERE report_id = ? ORDER BY created_at", err);
+        s,
+        "SELECT id, contact FROM reporter_contacts WHERE report_id = ? AND contact IS NOT NULL"
+        " ORDER BY created_at",
+        err);
     int rc;
 
     *out = NULL;
@@ -166,8 +169,10 @@ int store_report_contact(struct store *s, const char *id, char **out, char **err
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-        *out = store_col_text(st, 0);
-        rc = STORE_OK;
+        /* Sealed when a passphrase is set: STORE_ERR_LOCKED until it is entered. */
+        rc = store_open_text(s, "reporter_contacts", "contact",
+                             (const char *)sqlite3_column_text(st, 0),
+                             (const char *)sqlite3_column_text(st, 1), out, err);
     } else if (rc == SQLITE_DONE) {
         rc = STORE_OK;
     } else {

@@ -549,6 +549,7 @@ void store_free(struct store **sp)
         sqlite3_close(s->db);
     if (s->watch_fd >= 0)
         close(s->watch_fd);
+    store_vault_free(s);
     free(s->path);
     free(s);
     *sp = NULL;
@@ -624,8 +625,25 @@ static int store_step_done(struct store *s, sqlite3_stmt *st, const char *what, 
     return rc == SQLITE_DONE ? STORE_OK : store_fail(s, rc, what, err);
 }
 
+static int store_write_raw(struct store *s, const char *table, const char *row_id,
+                           const struct store_col *cols, size_t n, char **err);
+
 int store_write(struct store *s, const char *table, const char *row_id,
                 const struct store_col *cols, size_t n, char **err)
+{
+    struct store_col *sealed = NULL;
+    int rc;
+
+    /* Personal columns are sealed before they reach the row or the op log. */
+    if ((rc = store_vault_seal_cols(s, table, row_id, cols, n, &sealed, err)) != STORE_OK)
+        return rc;
+    rc = store_write_raw(s, table, row_id, sealed ? sealed : cols, n, err);
+    store_vault_cols_free(sealed, n);
+    return rc;
+}
+
+static int store_write_raw(struct store *s, const char *table, const char *row_id,
+                           const struct store_col *cols, size_t n, char **err)
 {
     static const char op_sql[] =
         "INSERT INTO ops(hlc, device, tbl, row_id, col, value) VALUES (?, ?, ?, ?, ?, ?)";

@@ -617,6 +617,35 @@ static void test_search(void **state)
     assert_int_equal(hits(s, "\xE4\xB8\xAD\xE5\xBF\x83"), 1);
     /* Empty search: everything. */
     assert_int_equal(hits(s, ""), 3);
+    /* An update through store_write re-indexes the row. */
+    char id[ULID_LEN + 1], *err = NULL;
+    insert(s, "Mission", "two vans by the laundromat", MODEL_STATUS_NEW, 5, id);
+    assert_int_equal(hits(s, "laundromat"), 1);
+    struct store_col upd[] = {{"what", store_text("dos camionetas en la lavander\xC3\xAD"
+                                                  "a")}};
+    assert_int_equal(store_begin(s, &err), STORE_OK);
+    assert_int_equal(store_write(s, "reports", id, upd, 1, &err), STORE_OK);
+    assert_int_equal(store_commit(s, &err), STORE_OK);
+    assert_int_equal(hits(s, "laundromat"), 0);
+    assert_int_equal(hits(s, "lavanderia"), 1);
+    assert_int_equal(hits(s, "mission"), 1);
+    /* Search combined with a status filter and the live window. */
+    struct store_filter f;
+    size_t n;
+    store_filter_init(&f);
+    f.search = "camionetas";
+    assert_int_equal(store_report_count(s, &f, &n, &err), STORE_OK);
+    assert_int_equal(n, 2);
+    f.status = MODEL_STATUS_CONFIRMED;
+    assert_int_equal(store_report_count(s, &f, &n, &err), STORE_OK);
+    assert_int_equal(n, 0);
+    f.status = MODEL_STATUS_NEW;
+    f.live_after = timeutil_now_ms();
+    assert_int_equal(store_report_count(s, &f, &n, &err), STORE_OK);
+    assert_int_equal(n, 2);
+    f.live_after = timeutil_now_ms() + 86400000LL;
+    assert_int_equal(store_report_count(s, &f, &n, &err), STORE_OK);
+    assert_int_equal(n, 0);
     store_free(&s);
     free(path);
 }
