@@ -124,9 +124,10 @@ char *model_location_coarse(const char *location)
             if (b.len > 0)
                 buf_addc(&b, ' ');
             buf_add(&b, cur->w, cur->n);
-        } else if (cur->core < cur->n && b.len > 0 && b.data[b.len - 1] != ',') {
+        } else if (cur->core < cur->n && cur->w[cur->n - 1] == ',' && b.len > 0 &&
+                   b.data[b.len - 1] != ',') {
             /* "1234 Main St, Apt 5, Springfield": keep the comma that separated parts. */
-            buf_add(&b, cur->w + cur->core, cur->n - cur->core);
+            buf_addc(&b, ',');
         }
     }
     free(words);

@@ -644,9 +644,11 @@ static int store_vault_migrate(struct store *s, const unsigned char pk[32], size
                                    " AND substr(%s, 1, 3) <> '" VAULT_PREFIX "'",
                                    col, tbl, col, col);
         char *upd_sql = xasprintf("UPDATE %s SET %s = ? WHERE id = ?", tbl, col);
-        char *ops_sql = xasprintf("SELECT seq, row_id, value FROM ops WHERE tbl = '%s'"
-                                  " AND col = '%s' AND typeof(value) = 'text'"
-                                  " AND substr(value, 1, 3) <> '" VAULT_PREFIX "'",
+        /* Older files stored op values with NUMERIC affinity: phone numbers as integers. */
+        char *ops_sql = xasprintf("SELECT seq, row_id, CAST(value AS TEXT) FROM ops"
+                                  " WHERE tbl = '%s' AND col = '%s' AND value IS NOT NULL"
+                                  " AND (typeof(value) <> 'text'"
+                                  " OR substr(value, 1, 3) <> '" VAULT_PREFIX "')",
                                   tbl, col);
 
         for (int pass = 0; pass < 2 && rc == STORE_OK; pass++) {

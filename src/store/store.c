@@ -100,7 +100,9 @@ static const char store_migration_1[] =
     /* The sync log: one row per column written. */
     "CREATE TABLE ops ("
     " seq INTEGER PRIMARY KEY, hlc INTEGER NOT NULL, device TEXT NOT NULL,"
-    " tbl TEXT NOT NULL, row_id TEXT NOT NULL, col TEXT NOT NULL, value ANY);"
+    /* value has no declared type: "ANY" outside STRICT tables means NUMERIC affinity, */
+    /* which would turn the text "+15551234567" into an integer. */
+    " tbl TEXT NOT NULL, row_id TEXT NOT NULL, col TEXT NOT NULL, value);"
     "CREATE INDEX ops_cell ON ops(tbl, row_id, col, hlc);"
     "CREATE INDEX ops_hlc ON ops(hlc);"
     "CREATE TABLE sync_state (key TEXT PRIMARY KEY, value ANY);"
