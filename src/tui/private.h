@@ -183,6 +183,7 @@ struct tui {
     /* Layout. */
     bool too_small;
     bool wide;
+    bool hide_detail; /* the dispatcher hid the detail pane ('d') */
     WINDOW *w_queue;  /* column header + rows */
     WINDOW *w_detail; /* selected report */
     WINDOW *w_full;   /* other screens, all but the last line */

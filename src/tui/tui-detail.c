@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * The selected report in full: in the pane beside or below the queue, and
- * full screen after Enter (scrollable). Both draw the same list of labelled
- * items, each value wrapped by display width (text_wrap) with a hanging
- * indent under its label. The pane draws straight from the queue's page, so
- * following the selection costs no query.
+ * The selected report: in the pane beside or below the queue, and in full
+ * after Enter (scrollable). Both draw labelled facts, each value wrapped by
+ * display width (text_wrap) with a hanging indent under its label. The pane
+ * keeps every fact in the same rows whatever the report, and draws straight
+ * from the queue's page, so following the selection costs no query and
+ * sends the terminal only the values that change.
  */
 #include "config.h"
 
@@ -59,9 +60,8 @@ static void tui_item(struct tui_item *items, size_t *n, const char *label, char 
     (*n)++;
 }
 
-/* The labelled facts of @r, most useful first; @full adds the rest. */
-static size_t tui_items(const struct tui *t, const struct model_report *r, bool full,
-                        struct tui_item *items)
+/* Every labelled fact of @r for the full-screen view, most useful first. */
+static size_t tui_items(const struct tui *t, const struct model_report *r, struct tui_item *items)
 {
     size_t n = 0;
     bool stale = app_report_is_stale(t->app, r, t->now);
@@ -72,7 +72,7 @@ static size_t tui_items(const struct tui *t, const struct model_report *r, bool 
     tui_item(items, &n, _("Activity"), xstrdup(r->what));
     if (r->agents >= 0)
         tui_item(items, &n, _("Agents"), xasprintf("%d", r->agents));
-    else if (full)
+    else
         tui_item(items, &n, _("Agents"), xstrdup(_("unknown")));
     tui_item(items, &n, _("Uniform"), xstrdup(r->agency));
     tui_item(items, &n, _("Equipment"), xstrdup(r->vehicles));
@@ -87,19 +87,17 @@ static size_t tui_items(const struct tui *t, const struct model_report *r, bool 
     tui_item(items, &n, _("First-hand"), xstrdup(tui_tri(r->first_hand)));
     tui_item(items, &n, _("Received"), tui_when(t, r->received_at));
     tui_item(items, &n, _("Taken by"), xstrdup(r->created_by));
-    if (full) {
-        if (t->contact != NULL)
-            /* TRANSLATORS: the caller's phone or handle, never broadcast. */
-            tui_item(items, &n, _("Caller (private)"), xstrdup(t->contact));
-        if (r->has_pos)
-            tui_item(items, &n, _("Position"), xasprintf("%.5f, %.5f", r->lat, r->lon));
-        if (r->expires_at != 0) {
-            char local[24];
-            timeutil_local(r->expires_at, local);
-            tui_item(items, &n, _("Leaves queue"), xstrdup(local));
-        }
-        tui_item(items, &n, _("Report ID"), xstrdup(r->id));
+    if (t->contact != NULL)
+        /* TRANSLATORS: the caller's phone or handle, never broadcast. */
+        tui_item(items, &n, _("Caller (private)"), xstrdup(t->contact));
+    if (r->has_pos)
+        tui_item(items, &n, _("Position"), xasprintf("%.5f, %.5f", r->lat, r->lon));
+    if (r->expires_at != 0) {
+        char local[24];
+        timeutil_local(r->expires_at, local);
+        tui_item(items, &n, _("Leaves queue"), xstrdup(local));
     }
+    tui_item(items, &n, _("Report ID"), xstrdup(r->id));
     return n;
 }
 
@@ -132,11 +130,11 @@ static void tui_lines_cb(const char *text, void *data)
  * Draw @r's items in @w from row @y0, @h rows, columns [x, x + width), skipping
  * the first @scroll lines. Returns the total number of lines.
  */
-static int tui_items_draw(struct tui *t, WINDOW *w, const struct model_report *r, bool full, int y0,
-                          int x, int width, int h, int scroll)
+static int tui_items_draw(struct tui *t, WINDOW *w, const struct model_report *r, int y0, int x,
+                          int width, int h, int scroll)
 {
     struct tui_item items[TUI_ITEMS_MAX];
-    size_t n = tui_items(t, r, full, items);
+    size_t n = tui_items(t, r, items);
     struct tui_lines l = {w, x, width, y0, h, 0, scroll, NULL, 0};
 
     for (size_t i = 0; i < n; i++) {
@@ -154,6 +152,105 @@ static int tui_items_draw(struct tui *t, WINDOW *w, const struct model_report *r
     return l.line;
 }
 
+struct tui_slot_ctx {
+    WINDOW *w;
+    int y, x, width, left; /* next row, column, width, rows left for this value */
+};
+
+static void tui_slot_line(const char *text, void *data)
+{
+    struct tui_slot_ctx *c = data;
+
+    if (c->left <= 0)
+        return;
+    tui_draw_text(c->w, c->y, c->x, c->width, text, tui_theme_attr(TUI_ROLE_NORMAL), false);
+    c->y++;
+    c->left--;
+}
+
+/* Append " · " and @s to @b (nothing when @s is empty). */
+static void tui_join(struct buf *b, char *s)
+{
+    if (s != NULL && *s != '\0') {
+        if (b->len > 0)
+            buf_adds(b, " · ");
+        buf_adds(b, s);
+    }
+    free(s);
+}
+
+/*
+ * The pane: five labelled lines in the same rows for every report (where,
+ * what, how many and what they wear and drive, when, where the report came
+ * from), with "what" taking the rows left over (up to eight). Labels never move, so
+ * following the selection rewrites only the values, and values are whole
+ * lines of text rather than many short fields, so few cursor movements go
+ * to the terminal per cell that changes.
+ */
+static void tui_pane_draw(struct tui *t, WINDOW *w, const struct model_report *r, int y0, int x,
+                          int width, int h)
+{
+    const char *labels[5] = {_("Location"), _("Activity"), _("Agents"), _("Seen"), _("Source")};
+    char *values[5];
+    int lines[5], lw = 0, y = y0;
+    bool stale = app_report_is_stale(t->app, r, t->now);
+    struct buf b;
+    char hhmm[8], age[8];
+
+    buf_init(&b);
+    tui_join(&b, xstrdup(r->location));
+    tui_join(&b, xstrdup(r->area));
+    values[0] = buf_steal(&b);
+    values[1] = xstrdup(r->what ? r->what : "");
+    tui_join(&b, r->agents >= 0 ? xasprintf("%d", r->agents) : xstrdup(_("unknown")));
+    if (r->agency != NULL && *r->agency)
+        /* TRANSLATORS: in the detail pane, after the agent count. */
+        tui_join(&b, xasprintf(_("uniform: %s"), r->agency));
+    if (r->vehicles != NULL && *r->vehicles)
+        tui_join(&b, xasprintf(_("equipment: %s"), r->vehicles));
+    values[2] = buf_steal(&b);
+    if (r->observed_at != 0) {
+        timeutil_hhmm(r->observed_at, hhmm);
+        timeutil_age(t->now > r->observed_at ? t->now - r->observed_at : 0, age);
+        /* TRANSLATORS: when it was seen, e.g. "10:42 (4m ago)". */
+        tui_join(&b, xasprintf(_("%s (%s ago)"), hhmm, age));
+    } else {
+        tui_join(&b, xstrdup(_("unknown")));
+    }
+    timeutil_hhmm(r->received_at, hhmm);
+    /* TRANSLATORS: in the detail pane: when the report came in and who took it. */
+    tui_join(&b, xasprintf(_("received %s by %s"), hhmm, r->created_by ? r->created_by : "-"));
+    values[3] = buf_steal(&b);
+    tui_join(&b, xstrdup(model_source_label(r->source)));
+    /* TRANSLATORS: in the detail pane; the value is yes, no or unknown. */
+    tui_join(&b, xasprintf(_("first-hand: %s"), tui_tri(r->first_hand)));
+    tui_join(
+        &b, stale ? xasprintf(_("%s (stale: no update for a while)"), model_status_label(r->status))
+                  : xstrdup(model_status_label(r->status)));
+    values[4] = buf_steal(&b);
+
+    for (int i = 0; i < 5; i++) {
+        int tw = text_width(labels[i]) + 2;
+        lines[i] = 1;
+        if (tw > lw)
+            lw = tw;
+    }
+    /* What was seen takes the rows the other four leave, up to eight. */
+    lines[1] = h - 4 < 1 ? 1 : h - 4 > 8 ? 8 : h - 4;
+    if (lw > width / 3)
+        lw = width / 3;
+    for (int i = 0; i < 5; i++) {
+        int rows = lines[i] < y0 + h - y ? lines[i] : y0 + h - y;
+        if (rows > 0) {
+            struct tui_slot_ctx c = {w, y, x + lw, width - lw, rows};
+            tui_draw_text(w, y, x, lw, labels[i], tui_theme_attr(TUI_ROLE_LABEL), false);
+            tui_wrap(values[i], width - lw, tui_slot_line, &c);
+            y += rows;
+        }
+        free(values[i]);
+    }
+}
+
 void tui_detail_draw(struct tui *t)
 {
     WINDOW *w = t->w_detail;
@@ -169,21 +266,18 @@ void tui_detail_draw(struct tui *t)
     } else {
         mvwhline(w, 0, 0, ACS_HLINE, width);
     }
-    if (t->total > 0)
-        /* TRANSLATORS: position of the selected report in the queue, "3 of 120". */
-        title = xasprintf(_(" %zu of %zu "), t->sel + 1, t->total);
-    else
-        title = xstrdup("");
+    /*
+     * No "3 of 120" here: it would change on every move and cost more bytes
+     * on the wire than the cells it shows.
+     */
     if (t->search != NULL) {
         /* TRANSLATORS: the pane title while a search is applied. */
-        char *s = xasprintf(_("%s search \"%s\" (Esc clears) "), title, t->search);
+        title = xasprintf(_(" search \"%s\": %zu found (Esc clears) "), t->search, t->total);
+        tui_draw_text(w, 0, x0 + 1, width - x0 - 2, title, tui_theme_attr(TUI_ROLE_HEADER), false);
         free(title);
-        title = s;
     }
-    tui_draw_text(w, 0, x0 + 1, width - x0 - 2, title, tui_theme_attr(TUI_ROLE_HEADER), false);
-    free(title);
     if (r != NULL)
-        tui_items_draw(t, w, r, false, 1, x0, width - x0 - 1, h - 1, 0);
+        tui_pane_draw(t, w, r, 1, x0, width - x0 - 1, h - 1);
     wattrset(w, A_NORMAL);
 }
 
@@ -274,11 +368,11 @@ void tui_report_draw(struct tui *t)
                      model_status_label(t->open.status));
     tui_draw_text(w, 0, 0, width, head, title, true);
     free(head);
-    total = tui_items_draw(t, NULL, &t->open, true, 2, 2, width - 3, h - 4, 0);
+    total = tui_items_draw(t, NULL, &t->open, 2, 2, width - 3, h - 4, 0);
     t->scroll_max = total > h - 4 ? total - (h - 4) : 0;
     if (t->scroll > t->scroll_max)
         t->scroll = t->scroll_max;
-    tui_items_draw(t, w, &t->open, true, 2, 2, width - 3, h - 4, t->scroll);
+    tui_items_draw(t, w, &t->open, 2, 2, width - 3, h - 4, t->scroll);
     /* TRANSLATORS: key hints at the bottom of the full-screen report. */
     tui_draw_text(w, h - 1, 1, width - 2, _("↑/↓ PgUp/PgDn scroll · Esc or q back · ? help"),
                   tui_theme_attr(TUI_ROLE_HINT), false);

@@ -29,6 +29,7 @@ static const struct tui_help_row {
     {N_("n"), N_("new report (take a call)")},
     {N_("/"), N_("search all reports; Enter applies, Esc clears")},
     {N_("Esc"), N_("clear the search")},
+    {N_("d"), N_("hide or show the detail pane")},
     {N_("?  F1"), N_("this help")},
     {N_("Ctrl-L"), N_("repaint the screen")},
     {N_("q"), N_("quit")},

@@ -106,15 +106,19 @@ void tui_queue_fetch(struct tui *t)
 
     if (cur != NULL)
         memcpy(id, cur->id, sizeof id);
-    if (app_queue_count(t->app, &t->view, &total, &err) != 0) {
-        tui_set_msg(t, true, "%s", err ? err : _("cannot read the queue"));
-        FREE(&err);
-    }
-    t->total = total;
     if (app_status_counts(t->app, false, t->counts, &err) != 0) {
         tui_set_msg(t, true, "%s", err ? err : _("cannot read the queue"));
         FREE(&err);
     }
+    if (t->view.search == NULL && t->view.status < 0 && !t->view.include_expired) {
+        /* The live queue is every live report: the status counts add up to it. */
+        for (int s = 0; s < MODEL_STATUS_COUNT; s++)
+            total += t->counts[s];
+    } else if (app_queue_count(t->app, &t->view, &total, &err) != 0) {
+        tui_set_msg(t, true, "%s", err ? err : _("cannot read the queue"));
+        FREE(&err);
+    }
+    t->total = total;
     tui_queue_scroll_to_sel(t);
     tui_page_load(t);
     /* The selection stays on the same report when it is still on the page. */
@@ -256,6 +260,10 @@ int tui_queue_key(struct tui *t, const struct tui_key *k)
         t->scroll = 0;
         return TUI_HANDLED | TUI_DIRTY_FULL | TUI_DIRTY_STATUS;
     }
+    if (tui_key_is(k, 'd')) {
+        t->hide_detail = !t->hide_detail;
+        return TUI_HANDLED | TUI_REFLOW;
+    }
     if (tui_key_is(k, 'q'))
         return TUI_HANDLED | TUI_QUIT;
     return 0;
@@ -329,8 +337,14 @@ static void tui_queue_row(struct tui *t, int y, const struct model_report *r, bo
         where = xstrdup(r->location ? r->location : "");
     x += tui_draw_text(w, y, x, c->where, where, base, true);
     free(where);
+    /*
+     * The selection bar ends before "what was seen": a one-row move then
+     * rewrites about half of two rows instead of all of them, which matters
+     * on a slow link.
+     */
+    base = tui_theme_attr(TUI_ROLE_NORMAL);
     x += tui_draw_text(w, y, x, 1, " ", base, true);
-    tui_draw_text(w, y, x, getmaxx(w) - x, r->what, base, true);
+    tui_draw_text(w, y, x, getmaxx(w) - x - (t->wide ? 1 : 0), r->what, base, false);
 }
 
 void tui_queue_draw(struct tui *t)

@@ -124,7 +124,10 @@ static void tui_layout(struct tui *t)
     if (t->too_small)
         return;
     t->wide = COLS >= TUI_WIDE_COLS;
-    if (t->wide) {
+    if (t->hide_detail) {
+        t->w_queue = newwin(body, COLS, 0, 0);
+        t->wide = false;
+    } else if (t->wide) {
         int qw = COLS * 3 / 5;
         t->w_queue = newwin(body, qw, 0, 0);
         t->w_detail = newwin(body, COLS - qw, 0, qw);
@@ -136,10 +139,11 @@ static void tui_layout(struct tui *t)
     }
     t->w_full = newwin(body, COLS, 0, 0);
     t->w_status = newwin(1, COLS, LINES - 1, 0);
-    if (!t->w_queue || !t->w_detail || !t->w_full || !t->w_status)
+    if (!t->w_queue || (!t->w_detail && !t->hide_detail) || !t->w_full || !t->w_status)
         util_fatal("%s", _("cannot create the console windows"));
     leaveok(t->w_queue, TRUE);
-    leaveok(t->w_detail, TRUE);
+    if (t->w_detail != NULL)
+        leaveok(t->w_detail, TRUE);
     leaveok(t->w_full, TRUE);
     leaveok(t->w_status, TRUE);
     tui_queue_resize(t, getmaxy(t->w_queue) - 1);
@@ -171,7 +175,7 @@ static void tui_redraw(struct tui *t)
     t->now = timeutil_now_ms();
     if (d & TUI_REFLOW) {
         tui_layout(t);
-        d |= TUI_CLEAR | TUI_DIRTY_ALL | TUI_RECALC;
+        d |= TUI_DIRTY_ALL | TUI_RECALC;
     }
     if (d & TUI_CLEAR)
         clearok(curscr, TRUE);
@@ -199,7 +203,7 @@ static void tui_redraw(struct tui *t)
             tui_queue_draw(t);
             wnoutrefresh(t->w_queue);
         }
-        if (d & TUI_DIRTY_DETAIL) {
+        if ((d & TUI_DIRTY_DETAIL) && t->w_detail != NULL) {
             tui_detail_draw(t);
             wnoutrefresh(t->w_detail);
         }
@@ -285,7 +289,7 @@ static void tui_resize(struct tui *t)
 
     if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
         resizeterm(ws.ws_row, ws.ws_col);
-    t->dirty |= TUI_REFLOW;
+    t->dirty |= TUI_REFLOW | TUI_CLEAR;
 }
 
 static int tui_pipe_open(void)
@@ -405,7 +409,7 @@ int tui_run(struct app *a, const struct tui_options *o)
         t.screen = TUI_SCREEN_NAME;
     watch = app_watch_fd(a);
     app_changed(a); /* note the database's current version */
-    t.dirty = TUI_REFLOW;
+    t.dirty = TUI_REFLOW | TUI_CLEAR;
 
     fds[0] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
     fds[1] = (struct pollfd){.fd = tui_sig_pipe[0], .events = POLLIN};
