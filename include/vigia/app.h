@@ -67,6 +67,7 @@ struct app_view {
     int status;         /* enum model_status or -1 for all */
     bool include_expired; /* false: only the live queue */
     const char *search; /* full-text (accent- and case-insensitive) or NULL */
+    bool incidents;     /* one row per incident (its first report) */
 };
 void app_view_init(struct app_view *v);
 
@@ -269,6 +270,12 @@ int app_status_set(struct app *a, const char *id, enum model_status to, const ch
  */
 int app_link(struct app *a, const char *id1, const char *id2, char incident[ULID_LEN + 1],
              char **err);
+/**
+ * The incident of report @id: its first report's id into @incident (may be
+ * NULL) and how many reports (callers) it has into *callers.
+ */
+int app_incident_info(struct app *a, const char *id, char incident[ULID_LEN + 1],
+                      size_t *callers, char **err);
 /** Minutes around a report in which open reports near it are suggested. */
 #define APP_NEAR_WINDOW_MIN 120
 /**

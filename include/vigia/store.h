@@ -251,6 +251,7 @@ struct store_filter {
     int status;     /* an enum model_status, or -1 for all */
     int64_t live_after; /* only reports whose expires_at is after this (0: all) */
     const char *search; /* full-text query (NULL: none) */
+    bool one_per_incident; /* linked reports: only the incident's first one */
 };
 void store_filter_init(struct store_filter *f);
 

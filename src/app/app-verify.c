@@ -549,6 +549,22 @@ out:
     return rc;
 }
 
+int app_incident_info(struct app *a, const char *id, char incident[ULID_LEN + 1],
+                      size_t *callers, char **err)
+{
+    char root[ULID_LEN + 1];
+    char(*members)[ULID_LEN + 1] = NULL;
+
+    *callers = 0;
+    if (store_incident_root(a->store, id, root, err) != STORE_OK ||
+        store_incident_members(a->store, root, &members, callers, err) != STORE_OK)
+        return -1;
+    free(members);
+    if (incident != NULL)
+        snprintf(incident, ULID_LEN + 1, "%s", root);
+    return 0;
+}
+
 void app_reports_free(struct model_report *rows, size_t n)
 {
     for (size_t i = 0; i < n; i++)

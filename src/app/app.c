@@ -255,6 +255,7 @@ void app_view_init(struct app_view *v)
     v->status = -1;
     v->include_expired = false;
     v->search = NULL;
+    v->incidents = false;
 }
 
 static void app_filter(const struct app_view *v, struct store_filter *f)
@@ -262,6 +263,7 @@ static void app_filter(const struct app_view *v, struct store_filter *f)
     store_filter_init(f);
     f->status = v->status;
     f->search = v->search;
+    f->one_per_incident = v->incidents;
     /* A search looks at everything, expired reports included: that is rumor control. */
     f->live_after = v->include_expired || (v->search && *v->search) ? 0 : timeutil_now_ms();
 }

@@ -188,6 +188,7 @@ void store_filter_init(struct store_filter *f)
     f->status = -1;
     f->live_after = 0;
     f->search = NULL;
+    f->one_per_incident = false;
 }
 
 /*
@@ -239,6 +240,8 @@ static void store_filter_sql(const struct store_filter *f, struct buf *sql, bool
         buf_adds(sql, " AND r.status = ?2");
     if (f->live_after > 0)
         buf_adds(sql, " AND r.expires_at > ?3");
+    if (f->one_per_incident)
+        buf_adds(sql, " AND (r.incident_id IS NULL OR r.incident_id = r.id)");
 }
 
 static int store_filter_bind(sqlite3_stmt *st, const struct store_filter *f, char **fts)
