@@ -285,13 +285,18 @@ int tui_report_open(struct tui *t)
 {
     const struct model_report *r = tui_selected(t);
     char *err = NULL;
+    int rc;
 
     if (r == NULL)
         return TUI_HANDLED;
     tui_report_close(t);
     model_report_copy(&t->open, r);
     t->has_open = true;
-    if (app_report_contact(t->app, r->id, &t->contact, &err) != 0) {
+    rc = app_report_contact(t->app, r->id, &t->contact, &err);
+    if (rc == APP_LOCKED) {
+        /* TRANSLATORS: shown instead of the caller's contact while personal data is locked. */
+        t->contact = xstrdup(_("sealed (personal data is locked)"));
+    } else if (rc != 0) {
         tui_set_msg(t, true, "%s", err ? err : _("cannot read the caller contact"));
         free(err);
         t->contact = NULL;
