@@ -276,6 +276,13 @@ int app_link(struct app *a, const char *id1, const char *id2, char incident[ULID
  */
 int app_incident_info(struct app *a, const char *id, char incident[ULID_LEN + 1],
                       size_t *callers, char **err);
+/**
+ * Recompute the priority of every live report that is still open (freshness
+ * decays as minutes pass; callers and checklist evidence count too) and store
+ * the ones that changed. *changed (may be NULL) gets how many. The console
+ * runs it every minute so the queue order stays true.
+ */
+int app_queue_refresh(struct app *a, size_t *changed, char **err);
 /** Minutes around a report in which open reports near it are suggested. */
 #define APP_NEAR_WINDOW_MIN 120
 /**

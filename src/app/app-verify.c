@@ -549,8 +549,8 @@ out:
     return rc;
 }
 
-int app_incident_info(struct app *a, const char *id, char incident[ULID_LEN + 1],
-                      size_t *callers, char **err)
+int app_incident_info(struct app *a, const char *id, char incident[ULID_LEN + 1], size_t *callers,
+                      char **err)
 {
     char root[ULID_LEN + 1];
     char(*members)[ULID_LEN + 1] = NULL;
@@ -563,6 +563,67 @@ int app_incident_info(struct app *a, const char *id, char incident[ULID_LEN + 1]
     if (incident != NULL)
         snprintf(incident, ULID_LEN + 1, "%s", root);
     return 0;
+}
+
+int app_queue_refresh(struct app *a, size_t *changed, char **err)
+{
+    int64_t now = timeutil_now_ms();
+    char(*ids)[ULID_LEN + 1] = NULL;
+    size_t nids = 0, n = 0;
+    int rc = -1;
+
+    if (changed != NULL)
+        *changed = 0;
+    /* Live means received within the expiry window. */
+    if (store_report_window(a->store, now - (int64_t)a->config.policy.expire_minutes * 60000,
+                            now + 60000, true, 5000, &ids, &nids, err) != STORE_OK)
+        return -1;
+    if (store_begin(a->store, err) != STORE_OK)
+        goto out;
+    for (size_t i = 0; i < nids; i++) {
+        struct app_verification v;
+        struct model_report r;
+        struct model_priority_facts f = {0};
+        int p;
+
+        if (store_report_get(a->store, ids[i], &r, err) != STORE_OK) {
+            model_report_fini(&r);
+            store_rollback(a->store);
+            goto out;
+        }
+        if (model_status_is_final(r.status) && r.status != MODEL_STATUS_STALE) {
+            model_report_fini(&r);
+            continue;
+        }
+        if (app_verification_get(a, ids[i], &v, err) != 0) {
+            model_report_fini(&r);
+            store_rollback(a->store);
+            goto out;
+        }
+        f.callers = (int)v.nmembers;
+        f.indicators = (int)v.verdict.indicators;
+        f.score = v.verdict.score;
+        app_verification_fini(&v);
+        p = model_priority_full(&r, &f, now);
+        if (p != r.priority) {
+            struct store_col c[] = {{"priority", store_int(p)}};
+            if (store_write(a->store, "reports", r.id, c, 1, err) != STORE_OK) {
+                model_report_fini(&r);
+                store_rollback(a->store);
+                goto out;
+            }
+            n++;
+        }
+        model_report_fini(&r);
+    }
+    if (store_commit(a->store, err) != STORE_OK)
+        goto out;
+    if (changed != NULL)
+        *changed = n;
+    rc = 0;
+out:
+    free(ids);
+    return rc;
 }
 
 void app_reports_free(struct model_report *rows, size_t n)

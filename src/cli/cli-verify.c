@@ -413,8 +413,47 @@ static int cli_events(const struct cli_global *g, int argc, char **argv)
     return 0;
 }
 
+/* `vigia checklist [CATEGORY]`: the effective lists, and any file that did not load. */
+static int cli_checklist(const struct cli_global *g, int argc, char **argv)
+{
+    size_t nwarn;
+    int cat = -1;
+    struct app *a;
+
+    if (argc > 2 || (argc == 2 && argv[1][0] == '-'))
+        return cli_usage_error("%s", _("usage: vigia checklist [CATEGORY]"));
+    if (argc == 2 && (cat = model_category_parse(argv[1])) < 0)
+        return cli_usage_error(_("unknown category '%s'"), argv[1]);
+    if ((a = cli_open(g, false)) == NULL)
+        return 1;
+    app_checklist_warnings(a, &nwarn);
+    for (int c = 0; c < MODEL_CAT_COUNT; c++) {
+        const struct model_checklist *l;
+        if (cat >= 0 && c != cat)
+            continue;
+        l = app_checklist(a, (enum model_category)c);
+        printf("%s (%s)\n", model_category_label((enum model_category)c), l->category);
+        for (size_t i = 0; i < l->n; i++) {
+            const struct model_check_item *it = &l->items[i];
+            char *label = text_printable(model_check_text(it->label));
+            printf("  %-20s %+3d %+3d  %s\n", it->key, it->weight, it->weight_no, label);
+            free(label);
+            if (it->hint != NULL) {
+                char *hint = text_printable(model_check_text(it->hint));
+                printf("  %-29s %s\n", "", hint);
+                free(hint);
+            }
+        }
+    }
+    app_free(&a);
+    /* The messages themselves went to stderr when the lists loaded. */
+    return nwarn > 0 ? 1 : 0;
+}
+
 int cli_verify(const struct cli_global *g, int argc, char **argv)
 {
+    if (strcmp(argv[0], "checklist") == 0)
+        return cli_checklist(g, argc, argv);
     if (strcmp(argv[0], "check") == 0)
         return cli_check(g, argc, argv);
     if (strcmp(argv[0], "status") == 0)

@@ -107,6 +107,7 @@ static void cli_help(void)
                    "                            past reports with their verdicts\n"
                    "  events [--report ID] [--by NAME] [--since WHEN] [--json]\n"
                    "                            the audit timeline\n"
+                   "  checklist [CATEGORY]      the checklists in use; fails if a file is broken\n"
                    "\n"
                    "Options:\n"
                    "  --db PATH        database (default $XDG_DATA_HOME/vigia/vigia.db; or VIGIA_DB)\n"
@@ -261,7 +262,8 @@ int cli_main(int argc, char **argv)
         rc = cli_report(&g, nrest, rest);
     } else if (strcmp(rest[0], "check") == 0 || strcmp(rest[0], "status") == 0 ||
                strcmp(rest[0], "link") == 0 || strcmp(rest[0], "nearby") == 0 ||
-               strcmp(rest[0], "search") == 0 || strcmp(rest[0], "events") == 0) {
+               strcmp(rest[0], "search") == 0 || strcmp(rest[0], "events") == 0 ||
+               strcmp(rest[0], "checklist") == 0) {
         rc = cli_verify(&g, nrest, rest);
     } else if (strcmp(rest[0], "passphrase") == 0 || strcmp(rest[0], "unlock") == 0 ||
                strcmp(rest[0], "lock") == 0 || strcmp(rest[0], "purge") == 0 ||

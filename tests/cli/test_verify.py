@@ -336,6 +336,13 @@ def malformed_network_checklist():
     doc = json.loads(r.out)
     keys = [it["item"] for it in doc["checklist"]]
     assert keys[-1] == "drone" and "vehicles" in keys, keys
+    # `vigia checklist` shows the lists in use and fails while a file is broken.
+    cfg = os.path.join(cfgdir, "config.yaml")
+    r = vigia("--config", cfg, "checklist", "sighting", db=db)
+    assert r.rc == 1 and "broken.yaml:4:13:" in r.err and "drone" in r.out, repr(r)
+    os.unlink(os.path.join(lists, "broken.yaml"))
+    r = vigia("--config", cfg, "checklist", db=db)
+    assert r.rc == 0 and r.err == "" and "dui_checkpoint" in r.out, repr(r)
 
 
 def main():
