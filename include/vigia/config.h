@@ -64,6 +64,7 @@ struct config {
     int contact_retention_hours; /* caller contacts kept after the report closes (72) */
     int followup_retention_days; /* detained-person follow-up after the case closes (30) */
     int keyring_minutes;         /* unlocked key kept in the kernel keyring (480; 0: never) */
+    int resource_check_days;     /* referral entries not checked for this long are flagged (180) */
 };
 
 void config_init(struct config *c);
@@ -182,5 +183,43 @@ int config_checklist_load(const char *file, struct model_checklist *out, char **
  */
 void config_checklists_load(const char *const *dirs, size_t ndirs, struct model_checklists *c,
                             char ***warnings, size_t *nwarn);
+
+/* ---- referral directory (src/config/config-resource.c) -------------------- */
+
+/** One entry read from a directory file, with where it starts. */
+struct config_resource_entry {
+    struct model_resource r;
+    int line, column; /* column 0 for CSV */
+};
+
+/** A directory file as read; owns its entries. */
+struct config_resources {
+    char *file;
+    bool csv;
+    bool sample; /* YAML `sample: true`: the shipped sample, to be replaced */
+    struct config_resource_entry *items;
+    size_t n;
+};
+
+/**
+ * Read a referral directory: YAML (a map with an optional `sample: true`
+ * and a list under `resources:` of maps with the keys of `resource show
+ * --json`, lists as YAML lists or comma-separated text) or CSV (a header
+ * row of those keys, then one entry per row; quoted fields with embedded
+ * commas, quotes and newlines, a UTF-8 BOM, CRLF line ends and ';' as the
+ * separator are all accepted). The format comes from the extension (.csv,
+ * .yaml, .yml) or else from the content. Each field is checked (valid text,
+ * known keys and services, yes/no values, dates); entries are not validated
+ * as a whole (the app does that, see config_resources_errf). All or
+ * nothing: returns 0 with @out filled (caller finishes it), or -1 with a
+ * newly allocated "FILE:LINE:COLUMN: problem" (YAML) or "FILE:LINE: problem"
+ * (CSV) in *err.
+ */
+int config_resources_load(const char *file, int64_t now, struct config_resources *out,
+                          char **err);
+void config_resources_fini(struct config_resources *rs);
+/** A message about entry @i in the file's position format; newly allocated. */
+char *config_resources_errf(const struct config_resources *rs, size_t i, const char *fmt, ...)
+    UTIL_PRINTF(3, 4);
 
 #endif

@@ -427,4 +427,115 @@ struct model_event {
 };
 void model_event_fini(struct model_event *e);
 
+/* ---- resource referrals (src/model/resource.c) --------------------------- */
+
+/** What a trusted organisation does for callers (stored as identifiers). */
+enum model_service {
+    MODEL_SERVICE_IMMIGRATION_ATTORNEY,
+    MODEL_SERVICE_CRIMINAL_ATTORNEY,
+    MODEL_SERVICE_BORDER_SUPPORT,
+    MODEL_SERVICE_LEGAL_AID,
+    MODEL_SERVICE_BAIL_FINANCIAL,
+    MODEL_SERVICE_DV_HOUSING_SUPPORT,
+    MODEL_SERVICE_DETENTION_LOCATOR,
+    MODEL_SERVICE_COUNT
+};
+/** "immigration_attorney"…; _parse returns -1 when unknown. */
+const char *model_service_name(enum model_service s);
+int model_service_parse(const char *name);
+/** Translated label ("immigration attorney"). */
+const char *model_service_label(enum model_service s);
+/**
+ * A service from what a person typed: its identifier, or (case and accents
+ * ignored) a prefix of its English or translated label. -1 when none, or
+ * when the text fits several.
+ */
+int model_service_match(const char *text);
+
+#define MODEL_MAX_RESOURCE_TEXT 2000 /* notes, vetting notes */
+
+/**
+ * One entry of the referral directory: the questions networks ask
+ * providers. List fields are comma-separated ("en,es"; "San Francisco,
+ * Oakland"); NULL means not said (for areas: anywhere).
+ */
+struct model_resource {
+    char id[ULID_LEN + 1];
+    char *name;
+    unsigned services; /* bit (1u << enum model_service) per service */
+    char *languages;   /* ISO 639-1 codes when known ("es"), else as written, lowercase */
+    char *areas;       /* places served; NULL: anywhere (national lines) */
+    char *hours;       /* "24/7", "Mon-Fri 9-5" */
+    char *contact;     /* phone, email or web, as written */
+    enum model_tri detained, non_detained; /* takes detained / non-detained cases */
+    enum model_tri criminal, non_criminal; /* takes people with / without criminal history */
+    char *fees;                            /* "free", "sliding scale", "$100 consultation" */
+    enum model_tri payment_plans;
+    char *excluded_statuses; /* immigration statuses they do not take */
+    char *courts;            /* courts they appear in */
+    char *notes;             /* what they do, how to reach them */
+    char *vetting;           /* the network's own vetting notes */
+    int64_t checked_at;      /* UTC ms the network last checked the entry; 0: never */
+    char *checked_by;
+    bool sample; /* from the shipped sample: replace before real use */
+    int64_t created_at, updated_at;
+};
+
+void model_resource_init(struct model_resource *r);
+void model_resource_fini(struct model_resource *r);
+void model_resource_copy(struct model_resource *dst, const struct model_resource *src);
+/** Comma-separated service identifiers of @services, newly allocated ("" when none). */
+char *model_services_format(unsigned services);
+/**
+ * Parse a list of services (identifiers or labels, separated by commas,
+ * semicolons or "|") into a bit set. Returns true, or false with a
+ * translated message naming the unknown one in *err.
+ */
+bool model_services_parse(const char *list, unsigned *out, char **err);
+/** A language code for a name people write ("Spanish", "español" -> "es"); borrowed or NULL. */
+const char *model_language_code(const char *name);
+/**
+ * Normalise a list (separators , ; |): items trimmed, empty ones dropped,
+ * joined with ", ". With @languages, known language names become codes and
+ * the rest are lowercased, joined with ",". Newly allocated; NULL when empty.
+ */
+char *model_resource_list(const char *list, bool languages);
+/** True when comma-separated @list has an item equal to @item (case and accents ignored). */
+bool model_resource_list_has(const char *list, const char *item);
+/**
+ * True when @r serves @area: no areas (anywhere), or an item containing
+ * @area, case and accents ignored ("santa clara" serves "Santa Clara County").
+ */
+bool model_resource_serves_area(const struct model_resource *r, const char *area);
+/** True when @r speaks @lang (a code or a name: "es", "Spanish", "español"). */
+bool model_resource_speaks(const struct model_resource *r, const char *lang);
+/**
+ * Check an entry about to be stored: a name, at least one service, a way to
+ * reach them, text within limits, checked_at not in the future. Returns true,
+ * or false with a newly allocated translated message in *err.
+ */
+bool model_resource_validate(const struct model_resource *r, int64_t now, char **err);
+/**
+ * True when the entry was never checked or not within @days before @now;
+ * *age_days (may be NULL) gets the days since the last check (-1: never).
+ */
+bool model_resource_unchecked(const struct model_resource *r, int days, int64_t now,
+                              int *age_days);
+/**
+ * Set one field from its text form, by the key `resource show --json` prints
+ * (name, services, languages, areas, hours, contact, detained, non_detained,
+ * criminal, non_criminal, fees, payment_plans, excluded_statuses, courts,
+ * notes, vetting, checked_at, checked_by, id). Returns MODEL_SET_OK,
+ * MODEL_SET_BAD with *err, or MODEL_SET_UNKNOWN.
+ */
+int model_resource_set(struct model_resource *r, const char *key, const char *value, int64_t now,
+                       char **err);
+/** Every key model_resource_set knows, NULL-terminated. */
+const char *const *model_resource_keys(void);
+/**
+ * A duration ("2h", "30m", "90 min", "1d", "1h30m") in milliseconds. Returns
+ * false when the text is not one.
+ */
+bool model_duration_parse(const char *s, int64_t *ms);
+
 #endif

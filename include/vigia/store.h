@@ -539,4 +539,26 @@ int store_outbox_next_due(struct store *s, int64_t *when, char **err);
 int store_outbox_retry_uncertain(struct store *s, const char *broadcast_id, size_t *n,
                                  char **err);
 
+/* ---- resources: the referral directory (src/store/store-resource.c) ------- */
+
+/**
+ * Write every column of @r (a new row or all of an existing one) through
+ * store_write(), inside the caller's transaction. @r->id must be set.
+ */
+int store_resource_put_tx(struct store *s, const struct model_resource *r, char **err);
+/** Load one entry (not deleted); STORE_ERR_NOT_FOUND when none. @out is initialised here. */
+int store_resource_get(struct store *s, const char *id, struct model_resource *out, char **err);
+/**
+ * Entries not deleted, all of them or (@query not NULL nor blank) those whose
+ * name, services, areas, notes, vetting notes or courts hold every word of
+ * @query as a prefix (case and accents ignored), in no particular order.
+ * *rows is newly allocated (free with store_resources_free).
+ */
+int store_resource_list(struct store *s, const char *query, struct model_resource **rows,
+                        size_t *n, char **err);
+/** Free @n entries and the array. */
+void store_resources_free(struct model_resource *rows, size_t n);
+/** Mark an entry deleted (a tombstone that syncs), inside the caller's transaction. */
+int store_resource_delete_tx(struct store *s, const char *id, char **err);
+
 #endif

@@ -287,7 +287,8 @@ const struct config_node *config_map_get(const struct config_node *map, const ch
 
 enum config_slot { CONFIG_DISPATCHER, CONFIG_LANGUAGE, CONFIG_NETWORK, CONFIG_COUNTRY,
                    CONFIG_STALE, CONFIG_EXPIRE, CONFIG_CHECKLIST_DIR,
-                   CONFIG_CONTACT_HOURS, CONFIG_FOLLOWUP_DAYS, CONFIG_KEYRING_MINUTES };
+                   CONFIG_CONTACT_HOURS, CONFIG_FOLLOWUP_DAYS, CONFIG_KEYRING_MINUTES,
+                   CONFIG_RESOURCE_CHECK_DAYS };
 
 static const struct config_option config_option_table[] = {
     [CONFIG_DISPATCHER] = {"dispatcher", "string", "", 0, 0,
@@ -312,6 +313,9 @@ static const struct config_option config_option_table[] = {
     [CONFIG_KEYRING_MINUTES] = {"keyring_minutes", "int", "480", 0, 7 * 24 * 60,
                                 N_("minutes the unlocked key stays in the kernel keyring between "
                                    "starts; 0: ask every time")},
+    [CONFIG_RESOURCE_CHECK_DAYS] = {"resource_check_days", "int", "180", 1, 3650,
+                                    N_("days after which a referral entry not checked again is "
+                                       "flagged")},
 };
 
 const struct config_option *config_options(size_t *n)
@@ -327,6 +331,7 @@ void config_init(struct config *c)
     c->contact_retention_hours = 72;
     c->followup_retention_days = 30;
     c->keyring_minutes = 480;
+    c->resource_check_days = 180;
     c->default_country = xstrdup("US");
 }
 
@@ -411,6 +416,9 @@ static int config_apply(struct config *c, const struct config_doc *doc,
         break;
     case CONFIG_KEYRING_MINUTES:
         c->keyring_minutes = (int)n;
+        break;
+    case CONFIG_RESOURCE_CHECK_DAYS:
+        c->resource_check_days = (int)n;
         break;
     case CONFIG_CHECKLIST_DIR:
         free(c->checklist_dir);

@@ -90,7 +90,10 @@ static const char store_migration_1[] =
     "CREATE INDEX outbox_broadcast ON outbox(broadcast_id, state);"
     "CREATE TABLE resources ("
     " id TEXT PRIMARY KEY, name TEXT NOT NULL, services TEXT, languages TEXT, areas TEXT,"
-    " hours TEXT, contact TEXT, notes TEXT, checked_at INTEGER, deleted_at INTEGER);"
+    " hours TEXT, contact TEXT, notes TEXT, checked_at INTEGER, deleted_at INTEGER,"
+    " detained INTEGER, non_detained INTEGER, criminal INTEGER, non_criminal INTEGER,"
+    " fees TEXT, payment_plans INTEGER, excluded_statuses TEXT, courts TEXT, vetting TEXT,"
+    " checked_by TEXT, sample INTEGER, created_at INTEGER, updated_at INTEGER);"
     /* Append-only audit timeline. */
     "CREATE TABLE events ("
     " id TEXT PRIMARY KEY, at INTEGER NOT NULL, actor TEXT, kind TEXT NOT NULL,"
@@ -130,19 +133,23 @@ static const char store_migration_1[] =
     " VALUES ('delete', old.rowid, old.location, old.area, old.what, old.agency, old.vehicles);"
     " INSERT INTO reports_fts(rowid, location, area, what, agency, vehicles)"
     " VALUES (new.rowid, new.location, new.area, new.what, new.agency, new.vehicles); END;"
-    "CREATE VIRTUAL TABLE resources_fts USING fts5(name, services, areas, notes,"
+    "CREATE VIRTUAL TABLE resources_fts USING fts5(name, services, areas, notes, vetting, courts,"
     " content='resources', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2');"
     "CREATE TRIGGER resources_fts_ai AFTER INSERT ON resources BEGIN"
-    " INSERT INTO resources_fts(rowid, name, services, areas, notes)"
-    " VALUES (new.rowid, new.name, new.services, new.areas, new.notes); END;"
+    " INSERT INTO resources_fts(rowid, name, services, areas, notes, vetting, courts)"
+    " VALUES (new.rowid, new.name, new.services, new.areas, new.notes, new.vetting,"
+    " new.courts); END;"
     "CREATE TRIGGER resources_fts_ad AFTER DELETE ON resources BEGIN"
-    " INSERT INTO resources_fts(resources_fts, rowid, name, services, areas, notes)"
-    " VALUES ('delete', old.rowid, old.name, old.services, old.areas, old.notes); END;"
+    " INSERT INTO resources_fts(resources_fts, rowid, name, services, areas, notes, vetting,"
+    " courts) VALUES ('delete', old.rowid, old.name, old.services, old.areas, old.notes,"
+    " old.vetting, old.courts); END;"
     "CREATE TRIGGER resources_fts_au AFTER UPDATE ON resources BEGIN"
-    " INSERT INTO resources_fts(resources_fts, rowid, name, services, areas, notes)"
-    " VALUES ('delete', old.rowid, old.name, old.services, old.areas, old.notes);"
-    " INSERT INTO resources_fts(rowid, name, services, areas, notes)"
-    " VALUES (new.rowid, new.name, new.services, new.areas, new.notes); END;";
+    " INSERT INTO resources_fts(resources_fts, rowid, name, services, areas, notes, vetting,"
+    " courts) VALUES ('delete', old.rowid, old.name, old.services, old.areas, old.notes,"
+    " old.vetting, old.courts);"
+    " INSERT INTO resources_fts(rowid, name, services, areas, notes, vetting, courts)"
+    " VALUES (new.rowid, new.name, new.services, new.areas, new.notes, new.vetting,"
+    " new.courts); END;";
 
 static const char *const store_migrations[] = {
     store_migration_1,
@@ -196,7 +203,9 @@ static const struct store_table store_tables[] = {
      */
     {"resources", false,
      STORE_COLS("name", "services", "languages", "areas", "hours", "contact", "notes",
-                "checked_at", "deleted_at")},
+                "checked_at", "deleted_at", "detained", "non_detained", "criminal",
+                "non_criminal", "fees", "payment_plans", "excluded_statuses", "courts",
+                "vetting", "checked_by", "sample", "created_at", "updated_at")},
     {"events", true, STORE_COLS("at", "actor", "kind", "report_id", "detail")},
     {"devices", false, STORE_COLS("name", "sign_pk", "joined_at", "deleted_at")},
     {"keyshares", false, STORE_COLS("epoch", "device_id", "sealed", "created_at")},
