@@ -279,12 +279,16 @@ static int store_sync_conflict(struct store *s, const struct store_op *a, uint64
     json_object_set_new(o, "row_id", json_string(a->row_id));
     json_object_set_new(o, "column", json_string(a->col));
     vals = json_array();
-    json_array_append_new(vals,
-                          json_pack("{s:s,s:I,s:o}", "device", dfirst, "hlc", (json_int_t)hfirst,
-                                    "value", store_sync_val_json(&vfirst)));
-    json_array_append_new(vals,
-                          json_pack("{s:s,s:I,s:o}", "device", dsecond, "hlc", (json_int_t)hsecond,
-                                    "value", store_sync_val_json(&vsecond)));
+    /* The timeline never holds personal data, sealed or not (store-vault.c). */
+    bool personal = store_vault_personal(a->tbl, a->col);
+    json_array_append_new(vals, json_pack("{s:s,s:I,s:o}", "device", dfirst, "hlc",
+                                          (json_int_t)hfirst, "value",
+                                          personal ? json_string("[personal]")
+                                                   : store_sync_val_json(&vfirst)));
+    json_array_append_new(vals, json_pack("{s:s,s:I,s:o}", "device", dsecond, "hlc",
+                                          (json_int_t)hsecond, "value",
+                                          personal ? json_string("[personal]")
+                                                   : store_sync_val_json(&vsecond)));
     json_object_set_new(o, "values", vals);
     detail = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(o);
@@ -406,8 +410,17 @@ static int store_sync_log_op(struct store *s, const struct store_op *op, bool *d
     sqlite3_bind_text(st, 3, op->tbl, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, op->row_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, op->col, -1, SQLITE_STATIC);
-    store_bind(st, 6, &op->v);
-    return store_sync_step(s, st, "ops", err);
+    /* A personal value from a device without a passphrase is sealed on arrival. */
+    struct store_val v = op->v;
+    char *sealed = NULL;
+    if (v.type == STORE_TEXT && store_vault_personal(op->tbl, op->col) &&
+        !store_vault_is_sealed(v.s) && (sealed = store_seal_text(s, op->tbl, op->col, op->row_id,
+                                                                  v.s, NULL)) != NULL)
+        v.s = sealed;
+    store_bind(st, 6, &v);
+    rc = store_sync_step(s, st, "ops", err);
+    free(sealed);
+    return rc;
 }
 
 /*

@@ -349,6 +349,52 @@ static void test_wipe_prepare(void **state)
     free(path);
 }
 
+static void test_remote_plaintext_sealed(void **state)
+{
+    char *path, *err = NULL, *c, dev[ULID_LEN + 1], row[ULID_LEN + 1];
+    struct store *s = open_new(&path);
+    struct store_apply_stats st;
+    uint64_t hlc = (uint64_t)timeutil_now_ms() << 16;
+    size_t m;
+    int rc;
+
+    (void)state;
+    assert_int_equal(store_vault_setup(s, PASS, &fast, &m, &err), STORE_OK);
+    ulid_new(timeutil_now_ms(), dev);
+    ulid_new(timeutil_now_ms(), row);
+    /* Another device, without a passphrase, sends the contact in the clear. */
+    struct store_op ops[] = {
+        {.hlc = hlc,
+         .tbl = "reporter_contacts",
+         .row_id = row,
+         .col = "report_id",
+         .v = store_text(row)},
+        {.hlc = hlc,
+         .tbl = "reporter_contacts",
+         .row_id = row,
+         .col = "contact",
+         .v = store_text(PHONE)},
+        {.hlc = hlc,
+         .tbl = "reporter_contacts",
+         .row_id = row,
+         .col = "created_at",
+         .v = store_int(1)},
+    };
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(ops); i++)
+        memcpy(ops[i].device, dev, sizeof dev);
+    assert_int_equal(store_sync_apply(s, ops, UTIL_ARRAY_LEN(ops), &st, &err), STORE_OK);
+    c = contact_of(s, row, &rc);
+    assert_int_equal(rc, STORE_OK);
+    assert_string_equal(c, PHONE);
+    free(c);
+    store_vault_lock(s);
+    c = contact_of(s, row, &rc);
+    assert_int_equal(rc, STORE_ERR_LOCKED);
+    store_free(&s);
+    assert_false(file_has(path, "5558675309"));
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -359,6 +405,7 @@ int main(void)
         cmocka_unit_test(test_keyring_key_and_rewrap),
         cmocka_unit_test(test_purge),
         cmocka_unit_test(test_wipe_prepare),
+        cmocka_unit_test(test_remote_plaintext_sealed),
     };
     int rc;
 
