@@ -235,8 +235,12 @@ static void tui_pane_draw(struct tui *t, WINDOW *w, const struct model_report *r
         if (tw > lw)
             lw = tw;
     }
-    /* What was seen takes the rows the other four leave, up to eight. */
-    lines[1] = h - 4 < 1 ? 1 : h - 4 > 8 ? 8 : h - 4;
+    /* A tall pane gives long places and equipment lists a second row. */
+    if (h >= 16)
+        lines[0] = lines[2] = 2;
+    /* What was seen takes the rows the others leave, up to eight. */
+    lines[1] = h - lines[0] - lines[2] - 2;
+    lines[1] = lines[1] < 1 ? 1 : lines[1] > 8 ? 8 : lines[1];
     if (lw > width / 3)
         lw = width / 3;
     for (int i = 0; i < 5; i++) {
