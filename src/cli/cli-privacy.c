@@ -357,6 +357,29 @@ static int cli_export(const struct cli_global *g, int argc, char **argv)
     return 0;
 }
 
+void cli_privacy_console_start(struct app *a)
+{
+    char *err = NULL, *pass;
+
+    for (int tries = 0; tries < 3 && app_vault_state(a) == APP_VAULT_LOCKED; tries++) {
+        pass = cli_ask(_("Passphrase for personal data (Enter to go on without it): "), &err);
+        if (pass == NULL || *pass == '\0') {
+            app_passphrase_free(&pass);
+            break;
+        }
+        if (app_unlock(a, pass, &err) != 0) {
+            fprintf(stderr, "vigia: %s\n", err);
+            FREE(&err);
+        }
+        app_passphrase_free(&pass);
+    }
+    FREE(&err);
+    if (app_purge(a, timeutil_now_ms(), NULL, &err) != 0) {
+        fprintf(stderr, "vigia: %s\n", err);
+        FREE(&err);
+    }
+}
+
 int cli_privacy(const struct cli_global *g, int argc, char **argv)
 {
     if (strcmp(argv[0], "passphrase") == 0)

@@ -33,6 +33,11 @@ int cli_verify(const struct cli_global *g, int argc, char **argv);
 void cli_verify_print(struct app *a, const char *id);
 /** passphrase, unlock, lock, purge, wipe, export (cli-privacy.c). */
 int cli_privacy(const struct cli_global *g, int argc, char **argv);
+/**
+ * Before the console starts: ask for the passphrase when personal data is
+ * locked (Enter alone goes on locked), and apply the retention windows.
+ */
+void cli_privacy_console_start(struct app *a);
 /** `vigia sms count` (cli-send.c). */
 int cli_sms(const struct cli_global *g, int argc, char **argv);
 
