@@ -131,6 +131,15 @@ static int app_clean_note(const char *note, char **out, char **err)
         return -1;
     }
     *out = text_nfc(note);
+    /* Surrounding blanks are noise in a timeline. */
+    char *b = *out, *e;
+    while (*b == ' ' || *b == '\t' || *b == '\n')
+        b++;
+    e = b + strlen(b);
+    while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n'))
+        e--;
+    memmove(*out, b, (size_t)(e - b));
+    (*out)[e - b] = '\0';
     return 0;
 }
 
