@@ -29,8 +29,9 @@
 #include "private.h"
 #include "vigia/i18n.h"
 
-/* How far tui_queue_select_id looks for a report, in rows. */
-#define TUI_FIND_LIMIT 2000
+/* How far tui_queue_select_id looks for a report, and how many rows at a time. */
+#define TUI_FIND_LIMIT 2048
+#define TUI_FIND_CHUNK 128
 
 void tui_queue_init(struct tui *t)
 {
@@ -146,7 +147,7 @@ int tui_queue_select(struct tui *t, size_t pos)
 
 void tui_queue_select_id(struct tui *t, const char *id)
 {
-    size_t chunk = t->rows > 0 ? (size_t)t->rows : 1;
+    size_t chunk = TUI_FIND_CHUNK, half = t->rows > 0 ? (size_t)t->rows / 2 : 0;
     struct model_report *rows = xcalloc(chunk, sizeof *rows);
 
     /*
@@ -168,7 +169,7 @@ void tui_queue_select_id(struct tui *t, const char *id)
         }
         if (found) {
             /* Show it with some reports above it when there are. */
-            t->top = t->sel > chunk / 2 ? t->sel - chunk / 2 : 0;
+            t->top = t->sel > half ? t->sel - half : 0;
             tui_queue_scroll_to_sel(t);
             tui_page_load(t);
             break;
