@@ -162,11 +162,12 @@ int app_purge(struct app *a, int64_t now, struct app_purge_stats *stats, char **
 /**
  * Panic wipe: clear the personal columns and keys with secure_delete, close
  * the database, overwrite the database, -wal, -shm and -journal files with
- * random bytes, fsync and unlink them, and drop the keyring entry. *a is
- * freed and NULL after, whatever the result. Takes well under a second for a
- * database of tens of megabytes.
+ * random bytes, fsync and unlink them, and drop the keyring entry. Takes
+ * well under a second for a database of tens of megabytes. Afterwards @a has
+ * no database: the only call left to make on it is app_free() (the console
+ * quits at once).
  */
-int app_wipe(struct app **a, char **err);
+int app_wipe(struct app *a, char **err);
 /**
  * app_wipe for a database that is not open: @db_path, else VIGIA_DB, else
  * the default. Needs no config and no passphrase; a damaged database is
@@ -314,6 +315,12 @@ struct app_search_hit {
 int app_search(struct app *a, const char *query, int64_t since, int64_t until, size_t limit,
                struct app_search_hit **hits, size_t *n, char **err);
 void app_search_free(struct app_search_hit *hits, size_t n);
+/**
+ * The verdict line of report @id's incident, as app_search gives it ("false
+ * alarm — local police, checked 10:42" or "verifying, no verdict yet"), into
+ * *text (newly allocated).
+ */
+int app_report_verdict(struct app *a, const char *id, char **text, char **err);
 /** One hit as a JSON object; newly allocated. */
 char *app_search_hit_json(const struct app_search_hit *h);
 
@@ -341,5 +348,82 @@ char *app_event_json(const struct model_event *e);
  */
 char *app_report_json_full(struct app *a, const struct model_report *r, const char *contact,
                            char **err);
+
+/* ---- referral directory (src/app/app-resource.c) -------------------------- */
+
+/*
+ * Trusted organisations the hotline refers callers to. Entries are synced
+ * like reports; a referral is an event "resource.referred" on the report's
+ * timeline (detail: resource_id, name, contact, note) and a follow-up
+ * reminder is a second event "followup.drafted" (detail: due_at, resource_id,
+ * name, text) that the console lists once due. Nothing is sent to anyone.
+ */
+
+/** What a dispatcher is looking for; NULL or "" fields do not filter. */
+struct app_resource_query {
+    const char *text;     /* words in name, services, areas, notes, vetting, courts */
+    const char *need;     /* a service: identifier or (a prefix of) its label */
+    const char *language; /* a code or name ("es", "Spanish", "español") */
+    const char *area;     /* a place; entries without areas serve everywhere */
+};
+
+/**
+ * Add one entry after checking it (valid text, NFC, a name, a service, a
+ * contact); r->id, created_at and updated_at are set. An event
+ * "resource.added" is recorded. Returns 0 or -1 with *err.
+ */
+int app_resource_add(struct app *a, struct model_resource *r, char **err);
+/**
+ * Import a directory file (YAML or CSV, see config_resources_load). An
+ * entry with the id or the name (case and accents ignored) of an existing
+ * one replaces it; others are added. All or nothing: on the first problem
+ * nothing is stored and *err says "FILE:LINE[:COLUMN]: problem". *added and
+ * *updated (may be NULL) get the counts; *sample whether the file was marked
+ * as a sample.
+ */
+int app_resource_import(struct app *a, const char *file, size_t *added, size_t *updated,
+                        bool *sample, char **err);
+/**
+ * Entries matching @q (case and accents ignored), ordered by name with the
+ * collation of the user's language. *rows newly allocated (free with
+ * app_resources_free). An unknown need is an error.
+ */
+int app_resource_search(struct app *a, const struct app_resource_query *q,
+                        struct model_resource **rows, size_t *n, char **err);
+void app_resources_free(struct model_resource *rows, size_t n);
+/**
+ * One entry by id, a unique id prefix (4 characters or more), its exact
+ * name or a unique beginning of it (case and accents ignored). @out is
+ * initialised here.
+ */
+int app_resource_get(struct app *a, const char *key, struct model_resource *out, char **err);
+/** Delete an entry (a tombstone that syncs); an event "resource.removed". */
+int app_resource_remove(struct app *a, const char *key, char **err);
+/**
+ * True when @r was never checked or not within resource_check_days of
+ * @now; *age_days (may be NULL) gets the days since the check (-1: never).
+ */
+bool app_resource_unchecked(const struct app *a, const struct model_resource *r, int64_t now,
+                            int *age_days);
+/** The ICU locale names are ordered by: config language, else LANGUAGE, else the locale. */
+void app_resource_locale(const struct app *a, char out[32]);
+/** The entry as a JSON object (snake_case, RFC 3339, lists as arrays); newly allocated. */
+char *app_resource_json(const struct app *a, const struct model_resource *r, int64_t now);
+/**
+ * Record on report @report_id's timeline that the caller was given resource
+ * @resource (id, prefix or name), with an optional @note; with @remind_ms >
+ * 0, also draft a follow-up reminder due that long from now. Both events
+ * are written in one transaction. Returns 0 or -1 with *err.
+ */
+int app_refer(struct app *a, const char *report_id, const char *resource, const char *note,
+              int64_t remind_ms, char **err);
+/**
+ * Follow-up reminders drafted with app_refer that are due at @now (and not
+ * older than a week), oldest first. Newly allocated (app_events_free).
+ */
+int app_followups_due(struct app *a, int64_t now, struct model_event **rows, size_t *n,
+                      char **err);
+/** Text for people of a resource event ("referred to X"), or NULL when @e is not one. */
+char *app_resource_event_text(const struct model_event *e);
 
 #endif

@@ -416,17 +416,15 @@ static int app_wipe_files(struct store **s, const char *path, char **err)
     return rc;
 }
 
-int app_wipe(struct app **ap, char **err)
+int app_wipe(struct app *a, char **err)
 {
-    struct app *a = *ap;
     char *path;
     int rc;
 
-    if (a == NULL)
+    if (a == NULL || a->store == NULL)
         return 0;
     path = xstrdup(store_path(a->store));
-    rc = app_wipe_files(&a->store, path, err);
-    app_free(ap);
+    rc = app_wipe_files(&a->store, path, err); /* closes the store: a->store is NULL */
     free(path);
     return rc;
 }

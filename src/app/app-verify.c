@@ -730,6 +730,28 @@ static void app_find_verdict(struct app *a, struct app_search_hit *h)
         h->verdict = xasprintf(_("%s, no verdict yet"), model_status_label(h->status));
 }
 
+int app_report_verdict(struct app *a, const char *id, char **text, char **err)
+{
+    struct app_search_hit h;
+    struct model_report root;
+
+    *text = NULL;
+    memset(&h, 0, sizeof h);
+    if (store_incident_root(a->store, id, h.incident, err) != STORE_OK)
+        return -1;
+    if (store_report_get(a->store, h.incident, &root, err) != STORE_OK) {
+        model_report_fini(&root);
+        return -1;
+    }
+    h.status = root.status;
+    model_report_fini(&root);
+    app_find_verdict(a, &h);
+    *text = h.verdict;
+    free(h.note);
+    free(h.by);
+    return 0;
+}
+
 void app_search_free(struct app_search_hit *hits, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -882,6 +904,8 @@ char *app_event_text(struct app *a, const struct model_event *e)
         base = xasprintf(NG_("linked into one incident (%d caller)",
                              "linked into one incident (%d callers)", (unsigned long)callers),
                          (int)callers);
+    } else if ((base = app_resource_event_text(e)) != NULL) {
+        note = NULL; /* referrals and follow-ups (app-resource.c) carry their note */
     } else {
         base = e->detail ? xasprintf("%s %s", e->kind, e->detail) : xstrdup(e->kind);
         note = NULL;

@@ -263,7 +263,8 @@ static void app_filter(const struct app_view *v, struct store_filter *f)
     store_filter_init(f);
     f->status = v->status;
     f->search = v->search;
-    f->one_per_incident = v->incidents;
+    /* A search shows every matching report: the match may be any caller's words. */
+    f->one_per_incident = v->incidents && (v->search == NULL || *v->search == '\0');
     /* A search looks at everything, expired reports included: that is rumor control. */
     f->live_after = v->include_expired || (v->search && *v->search) ? 0 : timeutil_now_ms();
 }

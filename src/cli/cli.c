@@ -107,6 +107,13 @@ static void cli_help(void)
                    "                            past reports with their verdicts\n"
                    "  events [--report ID] [--by NAME] [--since WHEN] [--json]\n"
                    "                            the audit timeline\n"
+                   "  resource add --name N --service S --contact C [--language L]\n"
+                   "             [--area A] [--hours H] [--notes T] [--checked WHEN] [--json]\n"
+                   "  resource import FILE      referral directory, YAML or CSV, all or nothing\n"
+                   "  resource search [TEXT] [--need S] [--language L] [--area A] [--json]\n"
+                   "  resource show|remove ID|NAME [--json]\n"
+                   "  refer REPORT RESOURCE [--note TEXT] [--remind 2h]\n"
+                   "                            record the organisation given to a caller\n"
                    "  checklist [CATEGORY]      the checklists in use; fails if a file is broken\n"
                    "\n"
                    "Options:\n"
@@ -272,6 +279,8 @@ int cli_main(int argc, char **argv)
         rc = cli_privacy(&g, nrest, rest);
     } else if (strcmp(rest[0], "sms") == 0) {
         rc = cli_sms(&g, nrest, rest);
+    } else if (strcmp(rest[0], "resource") == 0 || strcmp(rest[0], "refer") == 0) {
+        rc = cli_resource(&g, nrest, rest);
     } else if (rest[0][0] == '-') {
         rc = cli_usage_error(_("unknown option %s"), rest[0]);
     } else {

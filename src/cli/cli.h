@@ -40,5 +40,7 @@ int cli_privacy(const struct cli_global *g, int argc, char **argv);
 void cli_privacy_console_start(struct app *a);
 /** `vigia sms count` (cli-send.c). */
 int cli_sms(const struct cli_global *g, int argc, char **argv);
+/** `vigia resource add|import|search|show|remove` and `vigia refer` (cli-resource.c). */
+int cli_resource(const struct cli_global *g, int argc, char **argv);
 
 #endif
