@@ -7,6 +7,7 @@
 #ifndef VIGIA_APP_H
 #define VIGIA_APP_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +16,7 @@
 #include "vigia/util.h"
 #include "vigia/model.h"
 #include "vigia/config.h"
+#include "vigia/send.h"
 
 struct app;
 
@@ -75,6 +77,11 @@ int app_queue_count(struct app *a, const struct app_view *v, size_t *n, char **e
 /** Page of the queue; see store_report_page. */
 int app_queue_page(struct app *a, const struct app_view *v, size_t offset, size_t limit,
                    struct model_report *rows, size_t *n, char **err);
+/**
+ * Where report @id stands in the queue @v describes (0 = first); -1 when it
+ * is not there (filtered out, or @v is a search, which is ranked).
+ */
+int app_queue_position(struct app *a, const struct app_view *v, const char *id, size_t *pos);
 int app_status_counts(struct app *a, bool include_expired, size_t counts[MODEL_STATUS_COUNT],
                       char **err);
 /** True when the report is stale under the network's policy. */
@@ -136,6 +143,20 @@ int app_unlock(struct app *a, const char *pass, char **err);
 int app_unlock_auto(struct app *a, char **err);
 /** Forget the key, in memory and in the keyring. Personal fields show as locked. */
 void app_lock(struct app *a);
+
+#define APP_VAULT_KEY_BYTES 32
+/**
+ * Copy the vault's secret key, for sync to hand to a device joining the
+ * network (sealed to that device). -1 with *err when locked or none is set.
+ */
+int app_vault_key(struct app *a, unsigned char key[APP_VAULT_KEY_BYTES], char **err);
+/**
+ * Take the network's vault key on a joining device: personal data already
+ * here is re-sealed to it and the key wrapped under @pass (this device's own
+ * passphrase), so contacts taken on any laptop of the network open on all.
+ */
+int app_vault_adopt(struct app *a, const unsigned char key[APP_VAULT_KEY_BYTES], const char *pass,
+                    char **err);
 /**
  * Read a passphrase from @path: refused unless a regular file owned by the
  * user with no group or other permissions; the first line, without its
@@ -348,6 +369,161 @@ char *app_event_json(const struct model_event *e);
  */
 char *app_report_json_full(struct app *a, const struct model_report *r, const char *contact,
                            char **err);
+
+/* ---- sync between dispatchers (src/app/app-sync.c) ------------------------ */
+
+struct pollfd;
+
+/** What the status bar shows about sync. */
+struct app_sync_status {
+    bool joined;        /* this database belongs to a network */
+    bool online;        /* the relay answered the last request */
+    int64_t pending;    /* ops of this device waiting to go out */
+    int64_t last_ok;    /* ms of the last exchange with the relay, 0: never */
+    int64_t refused;    /* batches refused (failed checks) since the session began */
+    int64_t gaps;       /* batches missing from another device's sequence */
+    int64_t sent;       /* batches sent since the session began */
+    int64_t received;   /* batches applied since the session began */
+    int64_t applied_ops; /* their ops */
+    const char *last_error; /* borrowed until the next call; NULL: none */
+};
+
+/**
+ * Create a network on the relay at @relay_url and join it: *invite gets the
+ * one-line invite for the other devices (newly allocated). Needs the relay.
+ */
+int app_network_create(struct app *a, const char *relay_url, char **invite, char **err);
+/** Join the network of @invite with this database (no relay needed until sync). */
+int app_network_join(struct app *a, const char *invite, const char *device_name, char **err);
+/** The invite of this database's network; newly allocated. */
+int app_network_invite(struct app *a, char **invite, char **err);
+/**
+ * Start a new key epoch: devices in @remove (ids or names, NULL-terminated;
+ * may be NULL) are removed and never get the new key. Pushes pending ops and
+ * the new key (sealed to each remaining device) under the old key, then
+ * registers the new epoch with the relay. *epoch gets the new epoch.
+ */
+int app_network_rotate(struct app *a, const char *const *remove, int64_t *epoch, char **err);
+/** The network's devices as JSON lines or text rows: id, name, joined, removed. */
+int app_network_devices(struct app *a, char **text, bool json, char **err);
+
+/** A running sync for the console's poll loop; NULL when not joined. */
+struct app_sync;
+struct app_sync *app_sync_new(struct app *a, char **err);
+void app_sync_free(struct app_sync **s);
+/**
+ * Descriptors to add to the poll loop (up to @max into @fds, *n filled) and
+ * the longest the loop may sleep before calling app_sync_perform (-1: no
+ * limit).
+ */
+void app_sync_fds(struct app_sync *s, struct pollfd *fds, size_t max, size_t *n, int *timeout_ms);
+/** After poll: do ready I/O, apply what arrived, start due requests. Never blocks. */
+void app_sync_perform(struct app_sync *s);
+/** The database changed here (a local write): send soon. */
+void app_sync_poke(struct app_sync *s);
+void app_sync_status(struct app_sync *s, struct app_sync_status *out);
+/** Sync status without a session (joined? ops waiting? last sync), for a status bar at start. */
+void app_sync_status_offline(struct app *a, struct app_sync_status *out);
+
+/**
+ * Headless: exchange with the relay until nothing is left to send or fetch
+ * (@once), or until *@stop becomes true (long-poll loop, also watching the
+ * database for local writes). Returns 0, or -1 with *err when the relay
+ * could not be reached (once) or the database failed.
+ */
+int app_sync_run(struct app *a, bool once, const volatile sig_atomic_t *stop,
+                 struct app_sync_status *out, char **err);
+
+/* ---- subscribers, broadcasts, outbox (src/app/app-broadcast.c) ------------ */
+
+/**
+ * Add a subscriber (contact normalised for @channel: E.164 with the
+ * configured default country, @handle, email), or merge into the existing one
+ * with the same contact and channel (*merged: areas joined, language
+ * updated, an opt-out kept). Runs inside the caller's transaction if one is
+ * open. @id_out (may be NULL) gets the id.
+ */
+int app_subscriber_add(struct app *a, const char *contact, const char *channel,
+                       const char *language, const char *areas, char id_out[ULID_LEN + 1],
+                       bool *merged, char **err);
+
+struct app_import_result {
+    size_t added, merged;
+    char **errors; /* "FILE:LINE: problem", one per refused line */
+    size_t nerrors;
+};
+void app_import_result_fini(struct app_import_result *r);
+/**
+ * Import subscribers from a CSV file with a header row (columns contact,
+ * channel, language, areas; any order, only contact required). Bad lines are
+ * reported in @res and skipped; good ones are stored in one transaction.
+ * Returns -1 only when the file cannot be read or has no usable header.
+ */
+int app_subscriber_import(struct app *a, const char *file, struct app_import_result *res,
+                          char **err);
+/**
+ * Opt out a subscriber by id, or every subscription of a phone number,
+ * handle or email. *count gets how many were opted out.
+ */
+int app_subscriber_optout(struct app *a, const char *who, size_t *count, char **err);
+/**
+ * The inbound path: a reply @text from @from on @channel. When it is an
+ * opt-out word (config broadcast.optout_words, any language) the
+ * subscription is opted out and *opted_out set.
+ */
+int app_subscriber_reply(struct app *a, const char *channel, const char *from, const char *text,
+                         bool *opted_out, char **err);
+
+/** What to draft. Lists are comma-separated; NULL takes the default. */
+struct app_draft {
+    const char *report_ids;    /* required unless follow_up */
+    const char *template_name; /* NULL: "alert" */
+    const char *languages;     /* NULL: every language of the template (or of the first alert) */
+    const char *areas;         /* NULL: the reports' areas */
+    bool all_areas;            /* every subscriber regardless of area */
+    const char *channels;      /* NULL: every configured channel */
+    bool urgent;               /* goes out during quiet hours */
+    const char *follow_up;     /* id of the first alert: same recipients */
+};
+void app_draft_init(struct app_draft *d);
+/** Draft a broadcast; id_out gets its id. Public alerts need confirmed reports. */
+int app_broadcast_draft(struct app *a, const struct app_draft *d, char id_out[ULID_LEN + 1],
+                        char **err);
+/** Replace a draft's text in @lang. */
+int app_broadcast_edit(struct app *a, const char *id, const char *lang, const char *text,
+                       char **err);
+/** Take the GSM-7 version of a draft's text in @lang. */
+int app_broadcast_use_gsm7(struct app *a, const char *id, const char *lang, char **err);
+/** Let a draft go out despite the personal-data lint, with a written reason. */
+int app_broadcast_override(struct app *a, const char *id, const char *reason, char **err);
+/** Cancel a draft. */
+int app_broadcast_cancel(struct app *a, const char *id, char **err);
+/**
+ * The preview as a JSON object (caller json_decref's): per language text,
+ * encoding, segments, recipients per channel, cost, GSM-7 alternative; lint
+ * hits; "blocked" reasons (personal_data, second_approval,
+ * report_not_confirmed).
+ */
+struct json_t *app_broadcast_preview(struct app *a, const char *id, char **err);
+/**
+ * Approve: refuse while blocked (see preview), then mark approved (or held in
+ * quiet hours) and expand to the outbox in one transaction. *queued gets the
+ * rows added.
+ */
+int app_broadcast_approve(struct app *a, const char *id, size_t *queued, bool *held,
+                          char **err);
+/** Status, outbox counts and the rows needing attention (uncertain, failed), as JSON. */
+struct json_t *app_broadcast_status(struct app *a, const char *id, char **err);
+/**
+ * Drain the outbox: reconcile what a crash left in "sending", then send until
+ * *stop or, with @until_empty, until nothing is due. @progress (may be NULL)
+ * is called about once a second. *out (may be NULL) gets the totals.
+ */
+int app_outbox_run(struct app *a, bool until_empty, volatile sig_atomic_t *stop,
+                   void (*progress)(const struct send_stats *st, void *data), void *data,
+                   struct send_stats *out, char **err);
+/** A dispatcher checked the uncertain rows of a broadcast (NULL: all): send them again. */
+int app_outbox_retry_uncertain(struct app *a, const char *broadcast_id, size_t *n, char **err);
 
 /* ---- referral directory (src/app/app-resource.c) -------------------------- */
 

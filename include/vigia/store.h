@@ -184,6 +184,16 @@ void store_vault_lock(struct store *s);
 /** Wrap the secret key under a new passphrase (vault must be unlocked). */
 int store_vault_rewrap(struct store *s, const char *pass, const struct store_vault_limits *limits,
                        char **err);
+/**
+ * Make @key the vault's secret key (a device joining a network takes the
+ * network's, so that contacts sealed on one laptop open on the others):
+ * every personal value is re-sealed to it (the current vault must be
+ * unlocked, or none set) and it is wrapped under @pass. *resealed gets the
+ * number of values sealed again. Leaves the vault unlocked with @key.
+ */
+int store_vault_adopt(struct store *s, const unsigned char key[STORE_VAULT_KEY_BYTES],
+                      const char *pass, const struct store_vault_limits *limits, size_t *resealed,
+                      char **err);
 
 /**
  * Seal @plain for @table.@col of row @row_id. Returns a newly allocated
@@ -265,9 +275,17 @@ int store_report_count(struct store *s, const struct store_filter *f, size_t *n,
  */
 int store_report_page(struct store *s, const struct store_filter *f, size_t offset,
                       size_t limit, struct model_report *rows, size_t *n, char **err);
+/**
+ * Position of report @id in queue order among the reports matching @f (no
+ * search), counted from 0: the number of matching reports before it.
+ * STORE_ERR_NOT_FOUND when it is not in the queue @f describes.
+ */
+int store_report_position(struct store *s, const struct store_filter *f, const char *id,
+                          size_t *pos, char **err);
 /** Count reports by status (indexed by enum model_status), live ones only if live_after. */
 int store_report_status_counts(struct store *s, int64_t live_after,
                                size_t counts[MODEL_STATUS_COUNT], char **err);
+
 
 /* ---- sync: the op log seen from the network (src/store/store-sync.c) ------ */
 
@@ -533,8 +551,11 @@ struct store_outbox_result {
 /** Record outcomes in one transaction. */
 int store_outbox_finish(struct store *s, const struct store_outbox_result *res, size_t n,
                         char **err);
-/** The earliest not_before of queued rows, or -1 when nothing is queued. */
-int store_outbox_next_due(struct store *s, int64_t *when, char **err);
+/**
+ * The earliest not_before of queued rows (-1 when nothing is queued) and how
+ * many queued rows are retries (attempts > 0), as opposed to held ones.
+ */
+int store_outbox_pending(struct store *s, int64_t *next_due, size_t *retrying, char **err);
 /** A dispatcher checked: queue uncertain rows of a broadcast (NULL: all) again. */
 int store_outbox_retry_uncertain(struct store *s, const char *broadcast_id, size_t *n,
                                  char **err);

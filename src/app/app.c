@@ -8,6 +8,8 @@
  */
 #include "config.h"
 
+#include "vigia/app.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,15 +19,17 @@
 
 #include <jansson.h>
 
-#include "vigia/i18n.h"
 #include "vigia/util.h"
+
 #include "vigia/text.h"
+
 #include "vigia/model.h"
+
 #include "vigia/config.h"
 #include "vigia/store.h"
-#include "vigia/app.h"
 
 #include "private.h"
+#include "vigia/i18n.h"
 
 char *app_data_file(const char *name)
 {
@@ -78,7 +82,7 @@ int app_open(const struct app_options *o, struct app **out, char **err)
     if (store_open(db, STORE_CREATE | (o->small_cache ? STORE_SMALL_CACHE : 0), &a->store, err) !=
         STORE_OK)
         goto fail;
-    store_changed(a->store); /* remember the current data version */
+    store_changed(a->store);          /* remember the current data version */
     if (app_unlock_auto(a, err) != 0) /* keyring or VIGIA_PASSPHRASE_FILE */
         goto fail;
     if (o->actor != NULL) {
@@ -286,6 +290,16 @@ int app_queue_page(struct app *a, const struct app_view *v, size_t offset, size_
     return store_report_page(a->store, &f, offset, limit, rows, n, err) == STORE_OK ? 0 : -1;
 }
 
+int app_queue_position(struct app *a, const struct app_view *v, const char *id, size_t *pos)
+{
+    struct store_filter f;
+
+    if (v->search != NULL && *v->search != '\0')
+        return -1;
+    app_filter(v, &f);
+    return store_report_position(a->store, &f, id, pos, NULL) == STORE_OK ? 0 : -1;
+}
+
 int app_status_counts(struct app *a, bool include_expired, size_t counts[MODEL_STATUS_COUNT],
                       char **err)
 {
@@ -347,9 +361,9 @@ char *app_report_json(const struct model_report *r, const char *contact)
     json_object_set_new(o, "agency", app_json_str(r->agency));
     json_object_set_new(o, "agents", r->agents >= 0 ? json_integer(r->agents) : json_null());
     json_object_set_new(o, "vehicles", app_json_str(r->vehicles));
-    json_object_set_new(o, "first_hand", r->first_hand == MODEL_UNKNOWN
-                                             ? json_null()
-                                             : json_boolean(r->first_hand == MODEL_YES));
+    json_object_set_new(o, "first_hand",
+                        r->first_hand == MODEL_UNKNOWN ? json_null()
+                                                       : json_boolean(r->first_hand == MODEL_YES));
     json_object_set_new(o, "lat", r->has_pos ? json_real(r->lat) : json_null());
     json_object_set_new(o, "lon", r->has_pos ? json_real(r->lon) : json_null());
     json_object_set_new(o, "created_by", app_json_str(r->created_by));

@@ -14,16 +14,18 @@
 
 #include <sqlite3.h>
 
-#include "vigia/i18n.h"
 #include "vigia/util.h"
+
 #include "vigia/model.h"
+
 #include "vigia/store.h"
 
 #include "private.h"
+#include "vigia/i18n.h"
 
-#define STORE_REPORT_COLS                                                                       \
-    "r.id, r.received_at, r.observed_at, r.updated_at, r.expires_at, r.source, r.category,"   \
-    " r.status, r.priority, r.agents, r.first_hand, r.location, r.area, r.what, r.agency,"     \
+#define STORE_REPORT_COLS                                                                          \
+    "r.id, r.received_at, r.observed_at, r.updated_at, r.expires_at, r.source, r.category,"        \
+    " r.status, r.priority, r.agents, r.first_hand, r.location, r.area, r.what, r.agency,"         \
     " r.vehicles, r.created_by, r.lat, r.lon"
 
 static void store_report_from_row(sqlite3_stmt *st, struct model_report *r)
@@ -45,8 +47,8 @@ static void store_report_from_row(sqlite3_stmt *st, struct model_report *r)
     r->priority = sqlite3_column_int(st, 8);
     r->agents = sqlite3_column_type(st, 9) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 9);
     r->first_hand = sqlite3_column_type(st, 10) == SQLITE_NULL ? MODEL_UNKNOWN
-                    : sqlite3_column_int(st, 10) ? MODEL_YES
-                                                 : MODEL_NO;
+                    : sqlite3_column_int(st, 10)               ? MODEL_YES
+                                                               : MODEL_NO;
     r->location = store_col_text(st, 11);
     r->area = store_col_text(st, 12);
     r->what = store_col_text(st, 13);
@@ -131,8 +133,8 @@ int store_report_insert(struct store *s, struct model_report *r, const char *con
 
 int store_report_get(struct store *s, const char *id, struct model_report *out, char **err)
 {
-    sqlite3_stmt *st = store_stmt(s, "SELECT " STORE_REPORT_COLS " FROM reports r WHERE r.id = ?",
-                                  err);
+    sqlite3_stmt *st =
+        store_stmt(s, "SELECT " STORE_REPORT_COLS " FROM reports r WHERE r.id = ?", err);
     int rc;
 
     model_report_init(out);
@@ -295,8 +297,8 @@ int store_report_count(struct store *s, const struct store_filter *f, size_t *n,
     return rc;
 }
 
-int store_report_page(struct store *s, const struct store_filter *f, size_t offset,
-                      size_t limit, struct model_report *rows, size_t *n, char **err)
+int store_report_page(struct store *s, const struct store_filter *f, size_t offset, size_t limit,
+                      struct model_report *rows, size_t *n, char **err)
 {
     struct buf sql;
     sqlite3_stmt *st;
@@ -338,18 +340,70 @@ int store_report_page(struct store *s, const struct store_filter *f, size_t offs
     return rc;
 }
 
+int store_report_position(struct store *s, const struct store_filter *f, const char *id,
+                          size_t *pos, char **err)
+{
+    struct store_filter nf = *f;
+    struct buf sql;
+    sqlite3_stmt *st;
+    char *fts;
+    bool has_fts;
+    int rc;
+
+    *pos = 0;
+    nf.search = NULL; /* search results are ranked, not in queue order */
+    buf_init(&sql);
+    buf_adds(&sql, "SELECT count(*) FROM reports r");
+    store_filter_sql(&nf, &sql, &has_fts);
+    /* Queue order is (priority, received_at, id) descending: count what sorts first. */
+    buf_adds(&sql, " AND EXISTS (SELECT 1 FROM reports x WHERE x.id = ?6)"
+                   " AND (r.priority, r.received_at, r.id) >"
+                   " (SELECT x.priority, x.received_at, x.id FROM reports x WHERE x.id = ?6)");
+    st = store_stmt(s, buf_str(&sql), err);
+    buf_fini(&sql);
+    if (st == NULL)
+        return STORE_ERR_IO;
+    store_filter_bind(st, &nf, &fts);
+    sqlite3_bind_text(st, 6, id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *pos = (size_t)sqlite3_column_int64(st, 0);
+        rc = STORE_OK;
+    } else {
+        rc = store_fail(s, rc, "finding a report in the queue", err);
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    free(fts);
+    if (rc == STORE_OK) {
+        /* The report itself must match the filter too. */
+        struct model_report r;
+        rc = store_report_get(s, id, &r, err);
+        if (rc == STORE_OK && ((f->status >= 0 && (int)r.status != f->status) ||
+                               (f->live_after > 0 && r.expires_at <= f->live_after)))
+            rc = STORE_ERR_NOT_FOUND;
+        model_report_fini(&r);
+    }
+    return rc;
+}
+
 int store_report_status_counts(struct store *s, int64_t live_after,
                                size_t counts[MODEL_STATUS_COUNT], char **err)
 {
-    sqlite3_stmt *st = store_stmt(
-        s, "SELECT status, count(*) FROM reports WHERE expires_at > ?1 OR ?1 = 0 GROUP BY status",
-        err);
+    /* Two statements, so that each can use the (status, expires_at) index. */
+    sqlite3_stmt *st =
+        live_after > 0 ? store_stmt(s,
+                                    "SELECT status, count(*) FROM reports WHERE expires_at > ?1"
+                                    " GROUP BY status",
+                                    err)
+                       : store_stmt(s, "SELECT status, count(*) FROM reports GROUP BY status", err);
     int rc;
 
     memset(counts, 0, sizeof(size_t) * MODEL_STATUS_COUNT);
     if (st == NULL)
         return STORE_ERR_IO;
-    sqlite3_bind_int64(st, 1, live_after);
+    if (live_after > 0)
+        sqlite3_bind_int64(st, 1, live_after);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int v = model_status_parse((const char *)sqlite3_column_text(st, 0));
         if (v >= 0)

@@ -150,9 +150,19 @@ void tui_queue_select_id(struct tui *t, const char *id)
     size_t chunk = TUI_FIND_CHUNK, half = t->rows > 0 ? (size_t)t->rows / 2 : 0;
     struct model_report *rows = xcalloc(chunk, sizeof *rows);
 
+    size_t pos;
+
+    if (app_queue_position(t->app, &t->view, id, &pos) == 0) {
+        free(rows);
+        t->sel = pos;
+        t->top = t->sel > half ? t->sel - half : 0;
+        tui_queue_scroll_to_sel(t);
+        tui_page_load(t);
+        return;
+    }
     /*
-     * A new report is fresh, so it sorts near the top; look a page at a
-     * time and give up after a while rather than walk a huge queue.
+     * Search results are ranked, not in queue order: look a page at a time
+     * and give up after a while rather than walk a huge result list.
      */
     for (size_t off = 0; off < TUI_FIND_LIMIT && off < t->total; off += chunk) {
         size_t n = 0;

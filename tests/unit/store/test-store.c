@@ -710,6 +710,49 @@ static void test_paging(void **state)
     free(path);
 }
 
+/*
+ * int store_report_position(struct store *s, const struct store_filter *f, const char *id,
+ *                           size_t *pos, char **err);
+ */
+static void test_position(void **state)
+{
+    char *path, *err = NULL;
+    struct store *s = open_new(&path);
+    struct store_filter f;
+    struct model_report rows[40];
+    char ids[40][ULID_LEN + 1];
+    size_t n, pos;
+
+    store_filter_init(&f);
+    assert_int_equal(store_report_position(s, &f, "01M80FJANA8Y7CX43JFK64TSKD", &pos, &err),
+                     STORE_ERR_NOT_FOUND);
+    FREE(&err);
+    for (int i = 0; i < 40; i++)
+        insert(s, "corner", "what", i % 2 ? MODEL_STATUS_NEW : MODEL_STATUS_CLOSED,
+               (i * 7) % 5 * 10, ids[i]);
+    /* Every report's position is where a page puts it. */
+    assert_int_equal(store_report_page(s, &f, 0, 40, rows, &n, &err), STORE_OK);
+    assert_int_equal(n, 40);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(store_report_position(s, &f, rows[i].id, &pos, &err), STORE_OK);
+        assert_int_equal(pos, i);
+        model_report_fini(&rows[i]);
+    }
+    /* Within a status filter, and not found outside it. */
+    f.status = MODEL_STATUS_NEW;
+    assert_int_equal(store_report_page(s, &f, 0, 40, rows, &n, &err), STORE_OK);
+    assert_int_equal(n, 20);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(store_report_position(s, &f, rows[i].id, &pos, &err), STORE_OK);
+        assert_int_equal(pos, i);
+        model_report_fini(&rows[i]);
+    }
+    assert_int_equal(store_report_position(s, &f, ids[0], &pos, &err), STORE_ERR_NOT_FOUND);
+    FREE(&err);
+    store_free(&s);
+    free(path);
+}
+
 /* ---- several handles and processes ------------------------------------------------ */
 
 static void test_changed_between_handles(void **state)
@@ -835,6 +878,7 @@ int main(void)
         cmocka_unit_test(test_report_contact_apart),
         cmocka_unit_test(test_search),
         cmocka_unit_test(test_paging),
+        cmocka_unit_test(test_position),
         cmocka_unit_test(test_changed_between_handles),
         cmocka_unit_test(test_concurrent_writers),
     };
