@@ -241,6 +241,30 @@ void app_lock(struct app *a)
     free(desc);
 }
 
+int app_vault_key(struct app *a, unsigned char key[APP_VAULT_KEY_BYTES], char **err)
+{
+    if (!store_vault_key(a->store, key)) {
+        util_seterr(err, "%s", _("personal data is locked: enter the passphrase"));
+        return -1;
+    }
+    return 0;
+}
+
+int app_vault_adopt(struct app *a, const unsigned char key[APP_VAULT_KEY_BYTES], const char *pass,
+                    char **err)
+{
+    struct store_vault_limits l;
+    size_t n;
+
+    if (app_passphrase_check(pass, err) != 0)
+        return -1;
+    app_pwhash_limits(&l);
+    if (store_vault_adopt(a->store, key, pass, &l, &n, err) != STORE_OK)
+        return -1;
+    app_keyring_store(a);
+    return 0;
+}
+
 char *app_passphrase_read_file(const char *path, char **err)
 {
     struct stat st;

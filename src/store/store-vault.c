@@ -751,3 +751,104 @@ int store_vault_rewrap(struct store *s, const char *pass, const struct store_vau
         store_truncate_wal(s);
     return rc;
 }
+
+/* Re-seal every personal value (rows and op log) to @pk, opening with the current key. */
+static int store_vault_reseal(struct store *s, const unsigned char pk[32], size_t *count,
+                              char **err)
+{
+    int rc = STORE_OK;
+
+    for (size_t c = 0; c < UTIL_ARRAY_LEN(store_vault_cols) && rc == STORE_OK; c++) {
+        const char *tbl = store_vault_cols[c].table, *col = store_vault_cols[c].col;
+        char *rows_sql = xasprintf("SELECT id, %s FROM %s WHERE %s IS NOT NULL", col, tbl, col);
+        char *upd_sql = xasprintf("UPDATE %s SET %s = ? WHERE id = ?", tbl, col);
+        char *ops_sql = xasprintf("SELECT seq, row_id, CAST(value AS TEXT) FROM ops"
+                                  " WHERE tbl = '%s' AND col = '%s' AND value IS NOT NULL",
+                                  tbl, col);
+
+        for (int pass = 0; pass < 2 && rc == STORE_OK; pass++) {
+            struct store_vault_item *items;
+            size_t n;
+            rc = store_vault_collect(s, pass == 0 ? rows_sql : ops_sql, pass == 1, &items, &n, err);
+            if (rc != STORE_OK)
+                break;
+            for (size_t i = 0; i < n && rc == STORE_OK; i++) {
+                char *plain = NULL, *sealed;
+                sqlite3_stmt *up;
+                rc = store_open_text(s, tbl, col, items[i].row_id, items[i].value, &plain, NULL);
+                if (rc == STORE_ERR_KEY) {
+                    rc = STORE_OK; /* sealed under a key we never had: it stays as it is */
+                    continue;
+                }
+                if (rc != STORE_OK)
+                    break;
+                sealed = store_vault_seal_with(pk, tbl, col, items[i].row_id, plain);
+                sodium_memzero(plain, strlen(plain));
+                free(plain);
+                up = store_stmt(s, pass == 0 ? upd_sql : "UPDATE ops SET value = ? WHERE seq = ?",
+                                err);
+                if (up == NULL || sealed == NULL) {
+                    free(sealed);
+                    rc = STORE_ERR_IO;
+                    break;
+                }
+                sqlite3_bind_text(up, 1, sealed, -1, SQLITE_TRANSIENT);
+                if (pass == 0)
+                    sqlite3_bind_text(up, 2, items[i].row_id, -1, SQLITE_STATIC);
+                else
+                    sqlite3_bind_int64(up, 2, items[i].seq);
+                int st = sqlite3_step(up);
+                sqlite3_reset(up);
+                sqlite3_clear_bindings(up);
+                free(sealed);
+                if (st != SQLITE_DONE)
+                    rc = store_fail(s, st, "sealing personal data", err);
+                else
+                    (*count)++;
+            }
+            store_vault_items_free(items, n);
+        }
+        free(rows_sql);
+        free(upd_sql);
+        free(ops_sql);
+    }
+    return rc;
+}
+
+int store_vault_adopt(struct store *s, const unsigned char key[STORE_VAULT_KEY_BYTES],
+                      const char *pass, const struct store_vault_limits *limits, size_t *resealed,
+                      char **err)
+{
+    unsigned char pk[crypto_scalarmult_BYTES], cur[crypto_scalarmult_BYTES];
+    bool found;
+    int rc;
+
+    *resealed = 0;
+    store_vault_init_sodium();
+    if ((rc = store_vault_exec(s, "PRAGMA secure_delete=ON", err)) != STORE_OK ||
+        (rc = store_begin(s, err)) != STORE_OK)
+        return rc;
+    if ((rc = store_vault_pk(s, cur, &found, err)) != STORE_OK)
+        goto fail;
+    if (found && s->vault == NULL) {
+        util_seterr(err, "%s", _("personal data is locked: enter the passphrase"));
+        rc = STORE_ERR_LOCKED;
+        goto fail;
+    }
+    crypto_scalarmult_base(pk, key);
+    /* Values sealed to the old key (or in the clear) are sealed to the adopted one. */
+    if (!found || sodium_memcmp(pk, cur, sizeof pk) != 0)
+        rc = found ? store_vault_reseal(s, pk, resealed, err)
+                   : store_vault_migrate(s, pk, resealed, err);
+    if (rc == STORE_OK)
+        rc = store_vault_write_wrapped(s, key, pk, pass, limits, err);
+    if (rc != STORE_OK)
+        goto fail;
+    if ((rc = store_commit(s, err)) != STORE_OK)
+        return rc;
+    store_truncate_wal(s);
+    return store_vault_keep(s, key, pk, err);
+fail:
+    store_rollback(s);
+    return rc;
+}

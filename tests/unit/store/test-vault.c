@@ -395,6 +395,53 @@ static void test_remote_plaintext_sealed(void **state)
     free(path);
 }
 
+static void test_adopt_network_key(void **state)
+{
+    unsigned char key[STORE_VAULT_KEY_BYTES];
+    char *pa, *pb, *err = NULL, *sealed, *out = NULL, *idb, *c;
+    struct store *a = open_new(&pa), *b = open_new(&pb);
+    size_t m, resealed;
+    int rc;
+
+    (void)state;
+    assert_int_equal(store_vault_setup(a, PASS, &fast, &m, &err), STORE_OK);
+    assert_int_equal(store_vault_setup(b, "b's own passphrase", &fast, &m, &err), STORE_OK);
+    idb = add_report(b, "+15550003333", timeutil_now_ms());
+    sealed = store_seal_text(a, "reporter_contacts", "contact", "R", PHONE, &err);
+    assert_int_equal(store_open_text(b, "reporter_contacts", "contact", "R", sealed, &out, &err),
+                     STORE_ERR_KEY);
+    FREE(&err);
+    /* B joins A's network and takes its vault key. */
+    assert_true(store_vault_key(a, key));
+    store_vault_lock(b);
+    assert_int_equal(store_vault_adopt(b, key, "b's own passphrase", &fast, &resealed, &err),
+                     STORE_ERR_LOCKED);
+    FREE(&err);
+    assert_int_equal(store_vault_unlock(b, "b's own passphrase", &err), STORE_OK);
+    assert_int_equal(store_vault_adopt(b, key, "b's own passphrase", &fast, &resealed, &err),
+                     STORE_OK);
+    assert_int_equal(resealed, 2); /* B's contact: row and op */
+    assert_int_equal(store_open_text(b, "reporter_contacts", "contact", "R", sealed, &out, &err),
+                     STORE_OK);
+    assert_string_equal(out, PHONE);
+    FREE(&out);
+    store_free(&b);
+    b = reopen(pb);
+    assert_int_equal(store_vault_unlock(b, PASS, &err), STORE_ERR_KEY);
+    FREE(&err);
+    assert_int_equal(store_vault_unlock(b, "b's own passphrase", &err), STORE_OK);
+    c = contact_of(b, idb, &rc);
+    assert_int_equal(rc, STORE_OK);
+    assert_string_equal(c, "+15550003333");
+    free(c);
+    free(sealed);
+    free(idb);
+    store_free(&a);
+    store_free(&b);
+    free(pa);
+    free(pb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -406,6 +453,7 @@ int main(void)
         cmocka_unit_test(test_purge),
         cmocka_unit_test(test_wipe_prepare),
         cmocka_unit_test(test_remote_plaintext_sealed),
+        cmocka_unit_test(test_adopt_network_key),
     };
     int rc;
 
