@@ -143,6 +143,8 @@ int app_unlock(struct app *a, const char *pass, char **err);
 int app_unlock_auto(struct app *a, char **err);
 /** Forget the key, in memory and in the keyring. Personal fields show as locked. */
 void app_lock(struct app *a);
+/** Minutes an unlocked key is kept in the kernel keyring; 0 when it is not kept. */
+int app_keyring_minutes(const struct app *a);
 
 #define APP_VAULT_KEY_BYTES 32
 /**

@@ -57,6 +57,11 @@ static bool app_keyring_enabled(const struct app *a)
     return a->config.keyring_minutes > 0 && (off == NULL || *off == '\0' || strcmp(off, "0") == 0);
 }
 
+int app_keyring_minutes(const struct app *a)
+{
+    return app_keyring_enabled(a) ? a->config.keyring_minutes : 0;
+}
+
 /* "vigia:vault:FINGERPRINT" for this database's vault; NULL without a vault. */
 static char *app_keyring_desc(struct app *a)
 {

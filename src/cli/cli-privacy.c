@@ -224,9 +224,9 @@ static int cli_unlock(const struct cli_global *g, int argc, char **argv)
         rc = cli_fail(err);
         goto out;
     }
-    if (app_config(a)->keyring_minutes > 0)
+    if (app_keyring_minutes(a) > 0)
         printf(_("unlocked; the key stays in your kernel keyring for %d minutes\n"),
-               app_config(a)->keyring_minutes);
+               app_keyring_minutes(a));
     else
         printf("%s\n", _("unlocked"));
     rc = 0;
