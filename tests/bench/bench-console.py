@@ -360,6 +360,29 @@ class Screen:
         self.attr = (fg, bg, fl)
 
 
+def bytes_by_kind(data):
+    """Split terminal output into text, cursor motion, attributes and erasing (bytes each)."""
+    import re
+    kinds = {"text": 0, "motion": 0, "attributes": 0, "erase": 0, "other": 0}
+    pat = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[()*+][0-~]|\x1b[@-_]|[\x00-\x1f]")
+    pos = 0
+    for m in pat.finditer(data):
+        kinds["text"] += m.start() - pos
+        seq = m.group()
+        pos = m.end()
+        if seq in (b"\r", b"\n", b"\b", b"\t") or (seq[:2] == b"\x1b[" and
+                                                  seq[-1:] in b"HfABCDEFGd`a"):
+            kinds["motion"] += len(seq)
+        elif seq[-1:] == b"m" or seq[:2] in (b"\x1b(", b"\x1b)") or seq in (b"\x0e", b"\x0f"):
+            kinds["attributes"] += len(seq)
+        elif seq[:2] == b"\x1b[" and seq[-1:] in b"KJX":
+            kinds["erase"] += len(seq)
+        else:
+            kinds["other"] += len(seq)
+    kinds["text"] += len(data) - pos
+    return kinds
+
+
 def changed_cells(a, b):
     return sum(1 for ra, rb in zip(a, b) for ca, cb in zip(ra, rb) if ca != cb)
 
@@ -384,6 +407,22 @@ def proc_cpu_ticks(pid):
         s = f.read()
     fields = s[s.rindex(")") + 2:].split()
     return int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+
+
+def proc_rss_by_mapping(pid, top=8):
+    """Largest resident mappings (KiB) from /proc/PID/smaps, summed per file."""
+    sums, name = {}, None
+    try:
+        with open(f"/proc/{pid}/smaps") as f:
+            for line in f:
+                parts = line.split()
+                if "-" in parts[0] and len(parts) >= 5 and ":" not in parts[0]:
+                    name = os.path.basename(parts[5]) if len(parts) > 5 else "[anon]"
+                elif parts[0] == "Rss:":
+                    sums[name] = sums.get(name, 0) + int(parts[1])
+    except OSError:
+        pass
+    return sorted(sums.items(), key=lambda kv: -kv[1])[:top]
 
 
 def kib(s):
@@ -549,6 +588,7 @@ def measure_moves(t, keys, moves):
         before = t.screen.snapshot()
         t.send(keys[i % len(keys)])
         out, _ = t.read_until_quiet(limit=5.0)
+        t.last_move = out
         per.append(len(out))
         cells.append(changed_cells(before, t.screen.cells))
     return per, cells
@@ -595,6 +635,7 @@ def bench_program(name, argv, env, args, hide_keys=None):
     res["move_bytes"] = statistics.mean(per)
     res["move_cells"] = statistics.mean(cells)
     res["move_bytes_all"] = per
+    res["move_sample"] = t.last_move
     res["move_cells_all"] = cells
     res["screen_moved"] = t.screen.text()
     if hide_keys:
@@ -603,6 +644,7 @@ def bench_program(name, argv, env, args, hide_keys=None):
         per, cells = measure_moves(t, ["j", "k"], args.moves)
         res["hidden_move_bytes"] = statistics.mean(per)
         res["hidden_move_cells"] = statistics.mean(cells)
+        res["hidden_move_sample"] = t.last_move
         res["screen_hidden"] = t.screen.text()
         t.send(hide_keys)
         t.read_until_quiet(limit=5.0)
@@ -610,8 +652,10 @@ def bench_program(name, argv, env, args, hide_keys=None):
     st = proc_status(t.pid)
     res["hwm_kib"] = kib(st.get("VmHWM"))
     res["rss_kib"] = kib(st.get("VmRSS"))
-    ru = t.finish()
-    res["maxrss_kib"] = ru.ru_maxrss if ru else 0
+    res["rss_anon_kib"] = kib(st.get("RssAnon"))
+    res["rss_file_kib"] = kib(st.get("RssFile"))
+    res["rss_top"] = proc_rss_by_mapping(t.pid)
+    t.finish()
     res["unknown_seq"] = dict(t.screen.unknown)
     res["exit"] = t.status
     return res
@@ -621,12 +665,13 @@ def tmux_check(argv, env, keys):
     """Draw with tmux and compare its screen with the emulation's (a self-check)."""
     if shutil.which("tmux") is None:
         return None
-    sock = "bench-%d" % os.getpid()
+    sock = "bench-%d-%s" % (os.getpid(), os.path.basename(argv[0]))
     cmd = " ".join("'%s'" % a.replace("'", "'\\''") for a in argv)
     tm = ["tmux", "-L", sock, "-f", "/dev/null"]
     e = dict(env)
-    subprocess.run(tm + ["new-session", "-d", "-x", str(COLS), "-y", str(LINES), cmd], env=e,
-                   check=True)
+    if subprocess.run(tm + ["new-session", "-d", "-x", str(COLS), "-y", str(LINES), cmd],
+                      env=e).returncode != 0:
+        return None
     time.sleep(1.5)
     for k in keys:
         subprocess.run(tm + ["send-keys", "-t", "0", k], env=e, check=True)
@@ -656,14 +701,17 @@ def main():
     ap.add_argument("--moves", type=int, default=20)
     ap.add_argument("--idle", type=float, default=10.0)
     ap.add_argument("--quiet", type=float, default=0.150, help="seconds of silence = done")
-    ap.add_argument("--hide-detail", default=None,
-                    help="keys that hide vigia's detail pane (measured when given)")
+    ap.add_argument("--hide-detail", default="d",
+                    help="keys that toggle vigia's detail pane (default d; '' to skip)")
     ap.add_argument("--only", choices=["floor", "vigia"], default=None)
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
     ap.add_argument("--dir", default=None, help="reuse databases in this folder")
     ap.add_argument("--verify-tmux", action="store_true",
                     help="compare the emulated screen with tmux capture-pane")
     ap.add_argument("--json", action="store_true", help="also print raw results as JSON")
+    ap.add_argument("--env", action="append", default=[], metavar="K=V",
+                    help="extra environment for both programs (e.g. NO_COLOR=1)")
+    ap.add_argument("--dump", action="store_true", help="print the bytes of the last move")
     args = ap.parse_args()
     if not args.vigia or not args.floor:
         ap.error("give --vigia and --floor (or set VIGIA_BUILD_DIR)")
@@ -683,6 +731,9 @@ def main():
         "XDG_RUNTIME_DIR": os.path.join(tmp, "run"),
         "XDG_CACHE_HOME": os.path.join(tmp, "cache"),
     }
+    for kv in args.env:
+        k, _, v = kv.partition("=")
+        env[k] = v
     for k in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_RUNTIME_DIR", "XDG_CACHE_HOME"):
         os.makedirs(env[k], mode=0o700, exist_ok=True)
     vdir = os.path.join(tmp, "vigia-db")  # its own folder: the console watches it
@@ -780,10 +831,18 @@ def main():
             print("# %s first frames (ms): %s" % (name, r["first_frame_all"]))
             print("# %s move bytes: %s" % (name, r["move_bytes_all"]))
             print("# %s changed cells: %s" % (name, r["move_cells_all"]))
-            print("# %s idle: %s; wait4 ru_maxrss %d KiB; exit status %s" %
-                  (name, r["idle"], r["maxrss_kib"], r["exit"]))
+            print("# %s idle: %s; exit status %s" % (name, r["idle"], r["exit"]))
+            print("# %s RSS at exit %d KiB (anon %d, file %d); largest: %s" %
+                  (name, r["rss_kib"], r["rss_anon_kib"], r["rss_file_kib"],
+                   ", ".join("%s %d" % kv for kv in r["rss_top"])))
             if r["unknown_seq"]:
                 print("# %s: sequences the emulation ignored: %s" % (name, r["unknown_seq"]))
+    if args.dump:
+        for name, r in results.items():
+            for k in ("move_sample", "hidden_move_sample"):
+                if k in r:
+                    print("# %s %s (%d bytes): %r" % (name, k, len(r[k]), r[k]))
+                    print("#   by kind: %s" % bytes_by_kind(r[k]))
     if "screen" in vg:
         print("# vigia first frame as emulated:")
         for line in vg["screen"]:
