@@ -12,11 +12,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "vigia/util.h"
-
-#include "vigia/model.h"
-
 #include "vigia/i18n.h"
+#include "vigia/util.h"
+#include "vigia/model.h"
 
 const char *model_tri_name(enum model_tri t)
 {
@@ -254,7 +252,8 @@ void model_verdict_compute(const struct model_checklist *l, const enum model_tri
         int w;
         if (states[i] == MODEL_UNKNOWN) {
             /* The three strongest indicators still open are worth saying out loud. */
-            if (!it->source && it->weight >= 2) {
+            /* (A verifier going to look is the next step, not a missing indicator.) */
+            if (!it->source && it->weight >= 2 && strcmp(it->key, MODEL_CHECK_VERIFIER) != 0) {
                 const struct model_check_item *c = it;
                 for (size_t k = 0; k < UTIL_ARRAY_LEN(strong) && c != NULL; k++)
                     if (strong[k] == NULL || c->weight > strong[k]->weight) {

@@ -157,6 +157,7 @@ static void sighting(struct model_checklist *l)
         item("agency_markings", "HSI vest seen", 3, 0, false),
         item("photo", "photo", 2, 0, false),
         item("not_local_police", "not local police", 1, -5, false),
+        item("verifier_on_scene", "verifier saw it", 3, -2, false),
     };
 
     items[1].brief_no = (char *)"old report";
@@ -166,7 +167,7 @@ static void sighting(struct model_checklist *l)
         model_checklist_upsert(l, &items[i]);
 }
 
-enum { FH, FRESH, DETAILS, VEHICLES, APPROACH, VEST, PHOTO, NOTPOLICE, N };
+enum { FH, FRESH, DETAILS, VEHICLES, APPROACH, VEST, PHOTO, NOTPOLICE, VERIFIER, N };
 
 static void all_unknown(enum model_tri *s)
 {
@@ -209,6 +210,7 @@ static void test_verdict_likely_with_reasons(void **state)
     assert_int_equal(v.score, 7);
     assert_int_equal(v.answered, 3);
     assert_int_equal(v.indicators, 3);
+    /* A verifier not yet sent is the next step, not a missing indicator. */
     assert_string_equal(v.text, "likely operation: vehicles, approaching people, HSI vest seen; "
                                 "still unknown: photo");
     assert_string_equal(model_verdict_name(v.kind), "likely_operation");
