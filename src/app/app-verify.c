@@ -22,19 +22,15 @@
 
 #include <jansson.h>
 
+#include "vigia/i18n.h"
 #include "vigia/util.h"
-
 #include "vigia/text.h"
-
 #include "vigia/model.h"
-
 #include "vigia/config.h"
 #include "vigia/store.h"
-
 #include "vigia/app.h"
 
 #include "private.h"
-#include "vigia/i18n.h"
 
 struct app_verify {
     struct model_checklists all;
@@ -460,6 +456,7 @@ int app_link(struct app *a, const char *id1, const char *id2, char incident[ULID
     char(*m1)[ULID_LEN + 1] = NULL, (*m2)[ULID_LEN + 1] = NULL, (*all)[ULID_LEN + 1] = NULL;
     size_t n1 = 0, n2 = 0;
     const struct model_report *root, *other;
+    enum model_status status;
     char *detail = NULL;
     int rc = -1;
     json_t *d, *list;
@@ -491,6 +488,16 @@ int app_link(struct app *a, const char *id1, const char *id2, char incident[ULID
         root = &a2;
         other = &a1;
     }
+    /*
+     * The incident's status is its first report's, unless that one is still
+     * open and the other is further along (someone already worked it).
+     */
+    status = root->status;
+    if ((status == MODEL_STATUS_NEW || status == MODEL_STATUS_TRIAGED ||
+         status == MODEL_STATUS_VERIFYING || status == MODEL_STATUS_STALE) &&
+        other->status > status && other->status != MODEL_STATUS_STALE &&
+        other->status != MODEL_STATUS_CLOSED)
+        status = other->status;
     all = xcalloc(n1 + n2, sizeof *all);
     memcpy(all, m1, n1 * sizeof *all);
     memcpy(all + n1, m2, n2 * sizeof *all);
@@ -501,6 +508,7 @@ int app_link(struct app *a, const char *id1, const char *id2, char incident[ULID
     json_array_append_new(list, json_string(id2));
     json_object_set_new(d, "reports", list);
     json_object_set_new(d, "callers", json_integer((json_int_t)(n1 + n2)));
+    json_object_set_new(d, "status", json_string(model_status_name(status)));
     detail = app_json_dump(d);
     if (store_begin(a->store, err) != STORE_OK)
         goto out;
@@ -513,10 +521,9 @@ int app_link(struct app *a, const char *id1, const char *id2, char incident[ULID
         }
         struct store_col c[2] = {{"incident_id", store_text(root->id)}};
         size_t nc = 1;
-        /* A report nobody looked at yet joins the incident where it stands. */
-        if (r.status == MODEL_STATUS_NEW && root->status != MODEL_STATUS_NEW)
-            c[nc++] = (struct store_col){"status", store_text(model_status_name(root->status))};
-        (void)other;
+        /* Every report takes the incident's status. */
+        if (r.status != status)
+            c[nc++] = (struct store_col){"status", store_text(model_status_name(status))};
         rc = store_write(a->store, "reports", all[i], c, nc, err);
         model_report_fini(&r);
         if (rc != STORE_OK) {

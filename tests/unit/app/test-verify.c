@@ -22,9 +22,7 @@
 #include <cmocka.h>
 
 #include "vigia/util.h"
-
 #include "vigia/model.h"
-
 #include "vigia/app.h"
 
 static char tmpdir[] = "/tmp/vigia-test-verify-XXXXXX";
@@ -261,14 +259,26 @@ static void test_link_and_incident(void **state)
     assert_int_not_equal(app_link(a, a1, a2, NULL, &err), 0);
     assert_non_null(strstr(err, "same incident"));
     FREE(&err);
+    /* A report already worked brings its status to the incident it joins. */
+    {
+        char b1[ULID_LEN + 1], b2[ULID_LEN + 1];
+        add(a, "Olive and 9th", "Northside", MODEL_YES, b1);
+        add(a, "9th and Olive", "northside", MODEL_UNKNOWN, b2);
+        assert_int_equal(status(a, b2, MODEL_STATUS_FALSE_ALARM, "a film shoot", &err), 0);
+        tick();
+        assert_int_equal(app_link(a, b2, b1, inc, &err), 0);
+        assert_string_equal(inc, b1);
+        assert_int_equal(status_of(a, b1), MODEL_STATUS_FALSE_ALARM);
+        assert_int_equal(status_of(a, b2), MODEL_STATUS_FALSE_ALARM);
+    }
     /* The queue can show one row per incident. */
     struct app_view view;
     app_view_init(&view);
     assert_int_equal(app_queue_count(a, &view, &n, NULL), 0);
-    assert_int_equal(n, 3);
+    assert_int_equal(n, 5);
     view.incidents = true;
     assert_int_equal(app_queue_count(a, &view, &n, NULL), 0);
-    assert_int_equal(n, 2);
+    assert_int_equal(n, 3);
     app_free(&a);
 }
 
