@@ -90,6 +90,9 @@ static void cli_help(void)
                    "  report list [--status S] [--limit N] [--all] [--search TEXT] [--json]\n"
                    "  report show ID [--json]\n"
                    "  report import FILE        JSON Lines, all or nothing\n"
+                   "  network create --relay URL | join INVITE | invite | rotate [--remove DEV]\n"
+                   "                            join dispatchers' databases through a relay\n"
+                   "  sync [--once]             exchange with the relay (headless)\n"
                    "  passphrase set|change|status [--new-file FILE]\n"
                    "                            seal personal data under a passphrase\n"
                    "  unlock | lock             keep the key in the kernel keyring, or drop it\n"
@@ -279,6 +282,10 @@ int cli_main(int argc, char **argv)
         rc = cli_privacy(&g, nrest, rest);
     } else if (strcmp(rest[0], "sms") == 0) {
         rc = cli_sms(&g, nrest, rest);
+    } else if (strcmp(rest[0], "network") == 0) {
+        rc = cli_network(&g, nrest, rest);
+    } else if (strcmp(rest[0], "sync") == 0) {
+        rc = cli_sync(&g, nrest, rest);
     } else if (strcmp(rest[0], "resource") == 0 || strcmp(rest[0], "refer") == 0) {
         rc = cli_resource(&g, nrest, rest);
     } else if (rest[0][0] == '-') {
