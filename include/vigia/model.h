@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "vigia/util.h"
 
@@ -537,5 +538,200 @@ const char *const *model_resource_keys(void);
  * false when the text is not one.
  */
 bool model_duration_parse(const char *s, int64_t *ms);
+
+/* ---- verifiers, shifts and assignments (src/model/roster.c) -------------- */
+
+/* What a person on the roster can be sent to do (bits of struct model_verifier.roles). */
+enum model_role {
+    MODEL_ROLE_VERIFIER,
+    MODEL_ROLE_LEGAL_OBSERVER,
+    MODEL_ROLE_COURT, /* court accompaniment */
+    MODEL_ROLE_DISPATCHER,
+    MODEL_ROLE_COUNT
+};
+/** "verifier", "legal_observer", "court_accompaniment", "dispatcher"; _parse: -1 when unknown. */
+const char *model_role_name(enum model_role r);
+int model_role_parse(const char *name);
+const char *model_role_label(enum model_role r);
+/** Comma-separated role identifiers of @roles; newly allocated ("" when none). */
+char *model_roles_format(unsigned roles);
+/** Parse a list of roles (separators , ; | and spaces); false with *err naming an unknown one. */
+bool model_roles_parse(const char *list, unsigned *out, char **err);
+
+/** One trained volunteer (or dispatcher) on the roster. */
+struct model_verifier {
+    char id[ULID_LEN + 1];
+    char *name;      /* name or handle as the network knows them; required */
+    char *contact;   /* E.164 phone or @handle: personal data, sealed at rest */
+    char *channel;   /* sms, signal or telegram: where their messages go */
+    char *languages; /* codes, comma-separated ("en,es") */
+    char *areas;     /* neighbourhood tags, comma-separated, lowercase */
+    unsigned roles;  /* bit (1u << enum model_role) */
+    char *notes;
+    int64_t created_at;
+};
+void model_verifier_init(struct model_verifier *v);
+void model_verifier_fini(struct model_verifier *v);
+void model_verifier_copy(struct model_verifier *dst, const struct model_verifier *src);
+/**
+ * Set one field from text by the key `verifier list --json` prints: name,
+ * contact (a phone number, normalised to E.164 with @country, or a
+ * Signal/Telegram handle "@name"), channel, languages, areas, roles, notes,
+ * id. A contact without a channel takes sms for numbers and signal for
+ * handles. Returns MODEL_SET_OK, MODEL_SET_BAD with a translated *err, or
+ * MODEL_SET_UNKNOWN.
+ */
+int model_verifier_set(struct model_verifier *v, const char *key, const char *value,
+                       const char *country, char **err);
+/** A name, at least one role, text within limits. False with a translated *err. */
+bool model_verifier_validate(const struct model_verifier *v, char **err);
+/** True when @v has a role that goes out to look (verifier, legal observer, court). */
+bool model_verifier_field(const struct model_verifier *v);
+
+/** A window of the local day in minutes [start, end); end <= start crosses midnight. */
+struct model_window {
+    int start_min, end_min;
+};
+#define MODEL_WINDOWS_MAX 8
+/** Parse "06:00-09:00,17:00-21:00" into @out (at most @max); false with *err. */
+bool model_windows_parse(const char *s, struct model_window *out, size_t max, size_t *n,
+                         char **err);
+/** True when minute-of-day @min falls in one of the windows. */
+bool model_windows_has(const struct model_window *w, size_t n, int min);
+/** "HH:MM" of minute-of-day @min into @out. */
+void model_hhmm(int min, char out[8]);
+/** Parse "HH:MM" or "H:MM" (24:00 allowed as the end of a day); -1 when not a time. */
+int model_hhmm_parse(const char *s);
+
+/**
+ * One weekly shift in local wall-clock time: from @start_min of @weekday
+ * (0 Sunday … 6 Saturday) to @end_min, the next day when end_min <= start_min
+ * (22:00–06:00). Local time means a shift keeps its clock times across
+ * daylight-saving changes; its length in real time changes instead.
+ */
+struct model_shift {
+    char id[ULID_LEN + 1];
+    char *person; /* a verifier's name or a dispatcher's */
+    enum model_role role;
+    int weekday;
+    int start_min, end_min;
+};
+void model_shift_fini(struct model_shift *s);
+/** "sun".."sat"; _parse also takes full English names and "lun"…; -1 when unknown. */
+const char *model_weekday_name(int wd);
+int model_weekday_parse(const char *s);
+
+/**
+ * The local time zone as the model sees it, so that model/ does no I/O: the
+ * app passes localtime_r and mktime. @local breaks a UTC time into local
+ * time (tm_wday, tm_hour, tm_min, tm_gmtoff); @utc turns a local time (with
+ * tm_isdst = -1, fields may be out of range) into UTC ms the way mktime does.
+ */
+struct model_tz {
+    void (*local)(int64_t utc_ms, struct tm *out, void *data);
+    int64_t (*utc)(struct tm *local, void *data);
+    void *data;
+};
+/** True when the local time @tm (tm_wday, tm_hour, tm_min) is within shift @s. */
+bool model_shift_covers(const struct model_shift *s, const struct tm *tm);
+/**
+ * The shift occurrence that covers @now, or else the next one to start:
+ * *start and *end in UTC ms. Returns true when it covers @now. Crossing a
+ * daylight-saving change, the occurrence keeps its clock times: a 22:00–06:00
+ * shift is 7 hours long on the night clocks spring forward and 9 on the night
+ * they fall back.
+ */
+bool model_shift_occurrence(const struct model_shift *s, int64_t now, const struct model_tz *tz,
+                            int64_t *start, int64_t *end);
+
+/* Assignment states, in order; released and declined end one. */
+enum model_assign_state {
+    MODEL_ASSIGN_ASSIGNED,
+    MODEL_ASSIGN_ACKNOWLEDGED,
+    MODEL_ASSIGN_EN_ROUTE,
+    MODEL_ASSIGN_ON_SCENE,
+    MODEL_ASSIGN_REPORTED_BACK,
+    MODEL_ASSIGN_RELEASED,
+    MODEL_ASSIGN_DECLINED,
+    MODEL_ASSIGN_COUNT
+};
+const char *model_assign_state_name(enum model_assign_state s);
+int model_assign_state_parse(const char *name);
+const char *model_assign_state_label(enum model_assign_state s);
+/** True for released and declined. */
+bool model_assign_state_final(enum model_assign_state s);
+/**
+ * Whether an assignment may move from @from to @to: forward through the
+ * states (a step may be skipped: a verifier who calls from the scene goes
+ * straight to on scene), released from any open state, declined only before
+ * leaving (assigned, acknowledged). False with a translated *err.
+ */
+bool model_assign_allowed(enum model_assign_state from, enum model_assign_state to, char **err);
+
+struct model_assignment {
+    char id[ULID_LEN + 1];
+    char report_id[ULID_LEN + 1];
+    char verifier_id[ULID_LEN + 1];
+    enum model_assign_state state;
+    int64_t at[MODEL_ASSIGN_COUNT]; /* when each state was reached; 0: not reached */
+    int64_t last_word_at;           /* last check-in or state change */
+    char *assigned_by;
+    char *note;
+    char *message;       /* what was queued for the verifier */
+    char *message_state; /* "queued" in the store until a gateway takes it, "outbox", "none" */
+};
+void model_assignment_init(struct model_assignment *a);
+void model_assignment_fini(struct model_assignment *a);
+
+/** Overdue and safety rules (config: ack_minutes, checkin_minutes, priority_windows). */
+struct model_roster_policy {
+    int ack_minutes;     /* not acknowledged within this long: overdue (5) */
+    int checkin_minutes; /* on scene: a check-in is due this often (15) */
+    struct model_window windows[MODEL_WINDOWS_MAX]; /* priority windows */
+    size_t nwindows;
+};
+void model_roster_policy_default(struct model_roster_policy *p);
+
+enum model_overdue {
+    MODEL_OVERDUE_NONE,
+    MODEL_OVERDUE_ACK,     /* assigned and not acknowledged in time */
+    MODEL_OVERDUE_CHECKIN, /* on scene and a check-in missed: escalate, call them */
+};
+/**
+ * Whether @a is overdue at @now; *deadline (may be NULL) gets the next moment
+ * this answer changes (the check-in or acknowledgement deadline; 0 when none).
+ */
+enum model_overdue model_assignment_overdue(const struct model_assignment *a,
+                                            const struct model_roster_policy *p, int64_t now,
+                                            int64_t *deadline);
+
+/** What the ranking knows about one verifier. */
+struct model_candidate {
+    const struct model_verifier *v; /* borrowed */
+    bool on_shift;
+    int open; /* open assignments */
+    bool area, language, role;
+    char *reason; /* filled by model_rank: translated, newly allocated */
+};
+/**
+ * Rank field verifiers for a report in @area (may be NULL) of @category,
+ * wanting @language (may be NULL): on shift first, then free (no open
+ * assignment), then area match, language match, the role that fits the
+ * category (court accompaniment for courthouses, legal observers for
+ * detentions), fewest open assignments, name. Sorts @c in place and sets
+ * each reason ("on shift, free, knows mission, speaks es").
+ */
+void model_rank(struct model_candidate *c, size_t n, const char *area,
+                enum model_category category, const char *language);
+/** Free the reasons. */
+void model_candidates_fini(struct model_candidate *c, size_t n);
+
+/** Escape TEXT for iCalendar (\\, \;, \,, \n). Appends to @b. */
+void model_ics_escape(struct buf *b, const char *text);
+/**
+ * Append one content line to @b, folded at 75 octets (never inside a UTF-8
+ * sequence) with CRLF + space, and ended with CRLF.
+ */
+void model_ics_line(struct buf *b, const char *line);
 
 #endif
