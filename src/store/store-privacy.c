@@ -55,8 +55,15 @@ static char *store_privacy_final_list(void)
 static int store_privacy_due(struct store *s, int64_t before, char ***ids, size_t *n, char **err)
 {
     char *final = store_privacy_final_list();
+    /*
+     * CROSS JOIN keeps the contacts as the outer loop: without statistics the
+     * planner drove from reports through the status and expiry indexes and
+     * read every closed or expired report's row, 12,000 page reads before
+     * the console's first frame with 100,000 reports (tests/bench), even
+     * with no contact stored at all.
+     */
     char *sql =
-        xasprintf("SELECT c.id FROM reporter_contacts c JOIN reports r ON r.id = c.report_id"
+        xasprintf("SELECT c.id FROM reporter_contacts c CROSS JOIN reports r ON r.id = c.report_id"
                   " WHERE c.contact IS NOT NULL AND ((r.status IN (%s)"
                   " AND coalesce(r.updated_at, r.received_at) < ?1)"
                   " OR (r.expires_at IS NOT NULL AND r.expires_at < ?1))",
