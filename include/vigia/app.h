@@ -172,8 +172,9 @@ void app_passphrase_free(char **p);
 /** How often the console runs app_purge(). */
 #define APP_PURGE_INTERVAL_MS (60 * 60 * 1000)
 struct app_purge_stats {
-    size_t contacts; /* caller contacts removed */
-    size_t ops;      /* older op-log copies scrubbed */
+    size_t contacts;  /* caller contacts removed */
+    size_t followups; /* detention follow-up reports cleared */
+    size_t ops;       /* older op-log copies scrubbed */
 };
 /**
  * Apply the retention windows at @now: caller contacts of reports closed (or

@@ -216,8 +216,9 @@ bool store_vault_is_sealed(const char *value);
 
 /** What a purge removed: counts only. */
 struct store_purge_stats {
-    size_t contacts; /* reporter contacts cleared */
-    size_t ops;      /* op-log values scrubbed */
+    size_t contacts;  /* reporter contacts cleared */
+    size_t followups; /* detention follow-up reports whose text was cleared */
+    size_t ops;       /* op-log values scrubbed */
 };
 /**
  * Clear the reporter contacts of reports that closed (a final status, or
@@ -228,6 +229,16 @@ struct store_purge_stats {
  */
 int store_purge_contacts(struct store *s, int64_t closed_before, const char *actor,
                          struct store_purge_stats *stats, char **err);
+/**
+ * store_purge_contacts, and in the same transaction the detention follow-up
+ * reports in a final state since before @followups_before (0: none): their
+ * free text (what was seen, uniforms, vehicles), which names detained people
+ * and their families, is cleared and the location cut to its coarse form,
+ * the same way (ops, scrubbed log, secure_delete), and the search index is
+ * rebuilt so no old words stay in it. The report itself stays, for counts.
+ */
+int store_purge(struct store *s, int64_t contacts_before, int64_t followups_before,
+                const char *actor, struct store_purge_stats *stats, char **err);
 /**
  * Before wiping: clear every personal column and the vault keys with
  * secure_delete on and truncate the WAL, then close the database (*s is

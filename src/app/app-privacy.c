@@ -26,19 +26,15 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "vigia/i18n.h"
 #include "vigia/util.h"
-
 #include "vigia/text.h"
-
 #include "vigia/model.h"
-
 #include "vigia/config.h"
 #include "vigia/store.h"
-
 #include "vigia/app.h"
 
 #include "private.h"
-#include "vigia/i18n.h"
 
 /* ---- kernel keyring ------------------------------------------------------------ */
 
@@ -336,15 +332,14 @@ int app_purge(struct app *a, int64_t now, struct app_purge_stats *stats, char **
 {
     struct store_purge_stats st;
     int64_t window = (int64_t)a->config.contact_retention_hours * 3600 * 1000;
+    int64_t fwindow = (int64_t)a->config.followup_retention_days * 24 * 3600 * 1000;
     int rc;
 
-    /*
-     * Detained-person follow-up data (followup_retention_days) joins here when
-     * its table exists; caller contacts are the only personal data so far.
-     */
-    rc = store_purge_contacts(a->store, now - window, a->actor ? a->actor : "vigia", &st, err);
+    rc =
+        store_purge(a->store, now - window, now - fwindow, a->actor ? a->actor : "vigia", &st, err);
     if (stats != NULL) {
         stats->contacts = st.contacts;
+        stats->followups = st.followups;
         stats->ops = st.ops;
     }
     if (rc == STORE_OK && st.contacts > 0)

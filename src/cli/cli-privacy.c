@@ -250,7 +250,9 @@ static int cli_purge(const struct cli_global *g, int argc, char **argv)
         app_free(&a);
         return cli_fail(err);
     }
-    printf(_("purged %zu caller contacts past the retention window\n"), st.contacts);
+    printf(_("purged %zu caller contacts and %zu detention follow-ups past the retention "
+             "windows\n"),
+           st.contacts, st.followups);
     app_free(&a);
     return 0;
 }

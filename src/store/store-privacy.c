@@ -11,6 +11,11 @@
  * PRAGMA secure_delete on, SQLite zeroes the bytes it frees; the WAL, which
  * still holds page images from before, is then checkpointed and truncated.
  *
+ * Detention follow-up reports get the same treatment for their free text,
+ * which is where the names of detained people and their families end up,
+ * and the FTS5 index is merged ('optimize') so the deleted words leave its
+ * segments as well.
+ *
  * A wipe does the same for every personal column and the keys in sync_state
  * without making ops (it must not spread to other devices), then closes the
  * database so the caller can overwrite and unlink the files.
@@ -23,14 +28,12 @@
 
 #include <sqlite3.h>
 
+#include "vigia/i18n.h"
 #include "vigia/util.h"
-
 #include "vigia/model.h"
-
 #include "vigia/store.h"
 
 #include "private.h"
-#include "vigia/i18n.h"
 
 static int store_privacy_exec(struct store *s, const char *sql, char **err)
 {
@@ -115,12 +118,76 @@ static int store_privacy_scrub(struct store *s, const char *tbl, const char *col
     return STORE_OK;
 }
 
-int store_purge_contacts(struct store *s, int64_t closed_before, const char *actor,
-                         struct store_purge_stats *stats, char **err)
+/* Detention follow-up reports closed before @before whose text is still there. */
+static int store_privacy_due_followups(struct store *s, int64_t before, char ***ids, char ***locs,
+                                       size_t *n, char **err)
+{
+    char *final = store_privacy_final_list();
+    char *sql = xasprintf("SELECT id, location FROM reports WHERE category = '%s'"
+                          " AND status IN (%s) AND coalesce(updated_at, received_at) < ?1"
+                          " AND (what <> '' OR agency IS NOT NULL OR vehicles IS NOT NULL)",
+                          model_category_name(MODEL_CAT_DETENTION), final);
+    sqlite3_stmt *st = store_stmt(s, sql, err);
+    size_t cap = 0;
+    int rc;
+
+    free(final);
+    free(sql);
+    *ids = *locs = NULL;
+    *n = 0;
+    if (st == NULL)
+        return STORE_ERR_IO;
+    sqlite3_bind_int64(st, 1, before);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *ids = xreallocarray(*ids, cap, sizeof **ids);
+            *locs = xreallocarray(*locs, cap, sizeof **locs);
+        }
+        (*ids)[*n] = store_col_text(st, 0);
+        (*locs)[*n] = store_col_text(st, 1);
+        (*n)++;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, rc, "finding follow-ups to purge", err);
+}
+
+/* Clear the free text of one follow-up report: scrub its history, then write the cleared row. */
+static int store_privacy_clear_followup(struct store *s, const char *id, const char *location,
+                                        size_t *ops, char **err)
+{
+    static const char *const cols[] = {"what", "agency", "vehicles", "location"};
+    char *coarse = model_location_coarse(location);
+    struct store_col c[] = {
+        {"what", store_text("")},
+        {"agency", store_null()},
+        {"vehicles", store_null()},
+        {"location", store_text(coarse)},
+    };
+    int rc = STORE_OK;
+
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(cols) && rc == STORE_OK; i++)
+        rc = store_privacy_scrub(s, "reports", cols[i], id, ops, err);
+    if (rc == STORE_OK)
+        rc = store_write(s, "reports", id, c, UTIL_ARRAY_LEN(c), err);
+    free(coarse);
+    return rc;
+}
+
+static void store_privacy_free_list(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+int store_purge(struct store *s, int64_t contacts_before, int64_t followups_before,
+                const char *actor, struct store_purge_stats *stats, char **err)
 {
     struct store_purge_stats local = {0};
-    char **ids = NULL;
-    size_t n = 0;
+    char **ids = NULL, **fids = NULL, **flocs = NULL;
+    size_t n = 0, nf = 0;
     int rc;
 
     if (stats == NULL)
@@ -130,7 +197,10 @@ int store_purge_contacts(struct store *s, int64_t closed_before, const char *act
         return rc;
     if ((rc = store_begin(s, err)) != STORE_OK)
         return rc;
-    if ((rc = store_privacy_due(s, closed_before, &ids, &n, err)) != STORE_OK)
+    if ((rc = store_privacy_due(s, contacts_before, &ids, &n, err)) != STORE_OK)
+        goto fail;
+    if (followups_before > 0 && (rc = store_privacy_due_followups(s, followups_before, &fids,
+                                                                  &flocs, &nf, err)) != STORE_OK)
         goto fail;
     for (size_t i = 0; i < n; i++) {
         struct store_col c[] = {{"contact", store_null()}};
@@ -140,9 +210,20 @@ int store_purge_contacts(struct store *s, int64_t closed_before, const char *act
             goto fail;
         stats->contacts++;
     }
-    if (n > 0) {
+    for (size_t i = 0; i < nf; i++) {
+        if ((rc = store_privacy_clear_followup(s, fids[i], flocs[i], &stats->ops, err)) != STORE_OK)
+            goto fail;
+        stats->followups++;
+    }
+    /* Merge the search index so the cleared words leave its pages too. */
+    if (nf > 0 &&
+        (rc = store_privacy_exec(s, "INSERT INTO reports_fts(reports_fts) VALUES ('optimize')",
+                                 err)) != STORE_OK)
+        goto fail;
+    if (n + nf > 0) {
         /* The timeline says that a purge happened and how much, never what. */
-        char *detail = xasprintf("contacts=%zu ops=%zu", stats->contacts, stats->ops);
+        char *detail = xasprintf("contacts=%zu followups=%zu ops=%zu", stats->contacts,
+                                 stats->followups, stats->ops);
         rc = store_event(s, actor, "privacy.purged", NULL, detail, err);
         free(detail);
         if (rc != STORE_OK)
@@ -150,17 +231,23 @@ int store_purge_contacts(struct store *s, int64_t closed_before, const char *act
     }
     if ((rc = store_commit(s, err)) != STORE_OK)
         goto out;
-    if (n > 0)
+    if (n + nf > 0)
         store_truncate_wal(s);
     goto out;
 fail:
     store_rollback(s);
     memset(stats, 0, sizeof *stats);
 out:
-    for (size_t i = 0; i < n; i++)
-        free(ids[i]);
-    free(ids);
+    store_privacy_free_list(ids, n);
+    store_privacy_free_list(fids, nf);
+    store_privacy_free_list(flocs, nf);
     return rc;
+}
+
+int store_purge_contacts(struct store *s, int64_t closed_before, const char *actor,
+                         struct store_purge_stats *stats, char **err)
+{
+    return store_purge(s, closed_before, 0, actor, stats, err);
 }
 
 int store_wipe_prepare(struct store **sp, char **err)

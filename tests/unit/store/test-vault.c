@@ -24,9 +24,7 @@
 #include <sqlite3.h>
 
 #include "vigia/util.h"
-
 #include "vigia/model.h"
-
 #include "vigia/store.h"
 
 #define PHONE "+15558675309"
@@ -442,6 +440,56 @@ static void test_adopt_network_key(void **state)
     free(pb);
 }
 
+static void test_purge_followups(void **state)
+{
+    char *path, *err = NULL, *keep_id;
+    struct store *s = open_new(&path);
+    struct store_purge_stats st;
+    struct model_report r, got;
+    const int64_t day = 24 * 3600 * 1000LL, t0 = 1795341600000LL;
+
+    (void)state;
+    model_report_init(&r);
+    r.category = MODEL_CAT_DETENTION;
+    r.status = MODEL_STATUS_CLOSED;
+    r.location = xstrdup("1234 Main St, Apt 5");
+    r.what = xstrdup("Xochitl Quetzalcoatl detained; sister Yolotzin asks for a lawyer");
+    r.agency = xstrdup("ICE ERO Zacatecas office");
+    r.received_at = r.updated_at = t0;
+    assert_int_equal(store_report_insert(s, &r, NULL, "tester", &err), STORE_OK);
+    /* Other reports keep their text whatever their age. */
+    keep_id = add_report(s, NULL, t0);
+    assert_true(file_has(path, "Quetzalcoatl"));
+    /* Closed at t0: at t0 + 29 days the 30-day cut-off is before it. */
+    assert_int_equal(store_purge(s, 0, t0 + 29 * day - 30 * day, "tester", &st, &err), STORE_OK);
+    assert_int_equal(st.followups, 0);
+    assert_int_equal(store_purge(s, 0, t0 + 31 * day - 30 * day, "tester", &st, &err), STORE_OK);
+    assert_int_equal(st.followups, 1);
+    assert_int_equal(store_report_get(s, r.id, &got, &err), STORE_OK);
+    assert_string_equal(got.what, "");
+    assert_null(got.agency);
+    assert_string_equal(got.location, "Main St");
+    assert_int_equal(got.status, MODEL_STATUS_CLOSED);
+    model_report_fini(&got);
+    /* Search no longer finds the words. */
+    struct store_filter f;
+    size_t n = 9;
+    store_filter_init(&f);
+    f.search = "Quetzalcoatl";
+    assert_int_equal(store_report_count(s, &f, &n, &err), STORE_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_report_get(s, keep_id, &got, &err), STORE_OK);
+    assert_string_equal(got.what, "three vans");
+    model_report_fini(&got);
+    store_free(&s);
+    assert_false(file_has(path, "Quetzalcoatl"));
+    assert_false(file_has(path, "Yolotzin"));
+    assert_false(file_has(path, "Zacatecas"));
+    model_report_fini(&r);
+    free(keep_id);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -454,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_wipe_prepare),
         cmocka_unit_test(test_remote_plaintext_sealed),
         cmocka_unit_test(test_adopt_network_key),
+        cmocka_unit_test(test_purge_followups),
     };
     int rc;
 
