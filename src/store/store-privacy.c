@@ -123,8 +123,9 @@ static int store_privacy_due_followups(struct store *s, int64_t before, char ***
                                        size_t *n, char **err)
 {
     char *final = store_privacy_final_list();
+    /* "+status": read the small partial index reports_followup, not every closed report. */
     char *sql = xasprintf("SELECT id, location FROM reports WHERE category = '%s'"
-                          " AND status IN (%s) AND coalesce(updated_at, received_at) < ?1"
+                          " AND +status IN (%s) AND coalesce(updated_at, received_at) < ?1"
                           " AND (what <> '' OR agency IS NOT NULL OR vehicles IS NOT NULL)",
                           model_category_name(MODEL_CAT_DETENTION), final);
     sqlite3_stmt *st = store_stmt(s, sql, err);

@@ -50,6 +50,9 @@ static const char store_migration_1[] =
     "CREATE INDEX reports_status ON reports(status, expires_at);"
     "CREATE INDEX reports_expiry ON reports(expires_at);"
     "CREATE INDEX reports_incident ON reports(incident_id);"
+    /* Retention of detention follow-ups (store-privacy.c) reads only these. */
+    "CREATE INDEX reports_followup ON reports(updated_at)"
+    " WHERE category = 'detention_followup';"
     /* Personal data, kept apart from the report; never broadcast. */
     "CREATE TABLE reporter_contacts ("
     " id TEXT PRIMARY KEY, report_id TEXT NOT NULL, contact TEXT, created_at INTEGER);"

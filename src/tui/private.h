@@ -54,6 +54,7 @@ enum tui_screen {
     TUI_SCREEN_FORM,   /* new report */
     TUI_SCREEN_HELP,
     TUI_SCREEN_NAME, /* who is at the keyboard */
+    TUI_SCREEN_RESOURCES, /* the referral directory (tui-resource.c) */
 };
 
 /* One key as wget_wch returned it: a character, or a KEY_* code when fn. */
@@ -219,6 +220,7 @@ struct tui {
     struct tui_edit name_edit;
     char *name_err;
 
+    struct tui_resources *res; /* the referral directory (tui-resource.c) */
     char *msg; /* status message until the next key */
     bool msg_error;
     int64_t now;
