@@ -270,4 +270,16 @@ void tui_name_draw(struct tui *t);
 int tui_help_key(struct tui *t, const struct tui_key *k);
 void tui_help_draw(struct tui *t);
 
+/* tui-resource.c */
+/**
+ * Open the referral directory; with @report_id, to refer that report's
+ * caller (Enter records the referral, r adds a follow-up reminder).
+ */
+int tui_resources_open(struct tui *t, const char *report_id);
+int tui_resources_key(struct tui *t, const struct tui_key *k);
+void tui_resources_draw(struct tui *t);
+/** True while a filter of the directory is being typed. */
+bool tui_resources_editing(const struct tui *t);
+void tui_resources_fini(struct tui *t);
+
 #endif

@@ -359,6 +359,8 @@ int tui_report_key(struct tui *t, const struct tui_key *k)
         t->scroll = 0;
         return TUI_HANDLED | TUI_DIRTY_FULL | TUI_DIRTY_STATUS;
     }
+    if (tui_key_is(k, 'f') && t->has_open) /* refer the caller (tui-resource.c) */
+        return tui_resources_open(t, t->open.id);
     return tui_scroll_key(t, k);
 }
 

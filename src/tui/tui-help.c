@@ -33,6 +33,8 @@ static const struct tui_help_row {
     {N_("?  F1"), N_("this help")},
     {N_("Ctrl-L"), N_("repaint the screen")},
     {N_("q"), N_("quit")},
+    {N_("R"), N_("the referral directory: trusted organisations")},
+    {N_("f"), N_("refer the selected report's caller to an organisation (also in the report)")},
     {NULL, N_("Report (full screen) and help")},
     {N_("↑ ↓  PgUp PgDn  g G"), N_("scroll")},
     {N_("Esc  q"), N_("back to the queue")},
@@ -48,6 +50,12 @@ static const struct tui_help_row {
     {N_("Home End  Ctrl-A Ctrl-E"), N_("start or end of the field")},
     {N_("Backspace  Delete  Ctrl-D"), N_("delete before or at the cursor")},
     {N_("Ctrl-U  Ctrl-K  Ctrl-W"), N_("delete to the start, to the end, the word before")},
+    {NULL, N_("Resources (R) and referrals (f)")},
+    {N_("/  n N  l  a"), N_("filter by words, need, language, area (as you type)")},
+    {N_("c"), N_("clear the filters")},
+    {N_("Enter"), N_("refer the caller to the selected organisation (from a report)")},
+    {N_("r"), N_("refer and draft a follow-up reminder in two hours")},
+    {N_("SAMPLE  unchecked"), N_("from the shipped sample, or not checked lately: call first")},
 };
 
 int tui_help_key(struct tui *t, const struct tui_key *k)

@@ -271,6 +271,10 @@ int tui_queue_key(struct tui *t, const struct tui_key *k)
         t->scroll = 0;
         return TUI_HANDLED | TUI_DIRTY_FULL | TUI_DIRTY_STATUS;
     }
+    if (tui_key_is(k, 'R')) /* the referral directory (tui-resource.c) */
+        return tui_resources_open(t, NULL);
+    if (tui_key_is(k, 'f') && tui_selected(t) != NULL) /* refer the selected report's caller */
+        return tui_resources_open(t, tui_selected(t)->id);
     if (tui_key_is(k, 'd')) {
         t->hide_detail = !t->hide_detail;
         return TUI_HANDLED | TUI_REFLOW;

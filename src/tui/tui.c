@@ -157,6 +157,8 @@ static bool tui_editing(const struct tui *t)
         return t->searching;
     case TUI_SCREEN_NAME:
         return true;
+    case TUI_SCREEN_RESOURCES:
+        return tui_resources_editing(t);
     case TUI_SCREEN_FORM:
         return t->form.focus != TUI_FF_SOURCE && t->form.focus != TUI_FF_CATEGORY &&
                t->form.focus != TUI_FF_FIRST_HAND;
@@ -214,6 +216,8 @@ static void tui_redraw(struct tui *t)
             tui_form_draw(t);
         else if (t->screen == TUI_SCREEN_HELP)
             tui_help_draw(t);
+        else if (t->screen == TUI_SCREEN_RESOURCES)
+            tui_resources_draw(t);
         else
             tui_name_draw(t);
         wnoutrefresh(t->w_full);
@@ -265,6 +269,9 @@ static int tui_key(struct tui *t, const struct tui_key *k)
         break;
     case TUI_SCREEN_NAME:
         r |= tui_name_key(t, k);
+        break;
+    case TUI_SCREEN_RESOURCES:
+        r |= tui_resources_key(t, k);
         break;
     }
     return r;
@@ -365,6 +372,7 @@ static void tui_fini(struct tui *t)
 {
     tui_report_close(t);
     tui_form_close(t);
+    tui_resources_fini(t);
     tui_queue_fini(t);
     tui_edit_fini(&t->name_edit);
     FREE(&t->name_err);
