@@ -121,6 +121,7 @@ struct config_channel {
     int concurrency;          /* requests in flight */
     int timeout_ms;
     int max_attempts; /* transient failures before giving up */
+    int backoff_ms;   /* first retry delay; doubles each attempt */
 };
 
 struct config_optout {

@@ -563,10 +563,12 @@ struct store_outbox_result {
 int store_outbox_finish(struct store *s, const struct store_outbox_result *res, size_t n,
                         char **err);
 /**
- * The earliest not_before of queued rows (-1 when nothing is queued) and how
- * many queued rows are retries (attempts > 0), as opposed to held ones.
+ * The earliest not_before of queued rows of @channel (NULL: any; -1 when
+ * nothing is queued) and how many of them are retries (attempts > 0), as
+ * opposed to held ones.
  */
-int store_outbox_pending(struct store *s, int64_t *next_due, size_t *retrying, char **err);
+int store_outbox_pending(struct store *s, const char *channel, int64_t *next_due,
+                         size_t *retrying, char **err);
 /** A dispatcher checked: queue uncertain rows of a broadcast (NULL: all) again. */
 int store_outbox_retry_uncertain(struct store *s, const char *broadcast_id, size_t *n,
                                  char **err);

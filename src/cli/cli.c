@@ -282,6 +282,9 @@ int cli_main(int argc, char **argv)
         rc = cli_privacy(&g, nrest, rest);
     } else if (strcmp(rest[0], "sms") == 0) {
         rc = cli_sms(&g, nrest, rest);
+    } else if (strcmp(rest[0], "subscriber") == 0 || strcmp(rest[0], "broadcast") == 0 ||
+               strcmp(rest[0], "outbox") == 0) {
+        rc = cli_send(&g, nrest, rest);
     } else if (strcmp(rest[0], "network") == 0) {
         rc = cli_network(&g, nrest, rest);
     } else if (strcmp(rest[0], "sync") == 0) {

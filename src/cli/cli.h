@@ -40,6 +40,8 @@ int cli_privacy(const struct cli_global *g, int argc, char **argv);
 void cli_privacy_console_start(struct app *a);
 /** `vigia sms count` (cli-send.c). */
 int cli_sms(const struct cli_global *g, int argc, char **argv);
+/** `vigia subscriber|broadcast|outbox ...` (cli-send.c). */
+int cli_send(const struct cli_global *g, int argc, char **argv);
 /** `vigia network ...` and `vigia sync` (cli-sync.c). */
 int cli_network(const struct cli_global *g, int argc, char **argv);
 int cli_sync(const struct cli_global *g, int argc, char **argv);

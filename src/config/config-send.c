@@ -97,7 +97,8 @@ void config_send_init(struct config_send *cs)
     for (int c = 0; c < MODEL_CHANNEL_COUNT; c++) {
         cs->channels[c].concurrency = 8;
         cs->channels[c].timeout_ms = 30000;
-        cs->channels[c].max_attempts = 8;
+        cs->channels[c].max_attempts = 10;
+        cs->channels[c].backoff_ms = 2000;
     }
     cs->channels[MODEL_CHANNEL_SMS].rate = 1;       /* a long code: 1 message/s */
     cs->channels[MODEL_CHANNEL_TELEGRAM].rate = 25; /* bot limit: ~30 messages/s */
@@ -352,6 +353,10 @@ static int config_channels(struct config_send *cs, const struct config_doc *doc,
                 if (!util_parse_int(ov->value, 100, 600000, &n))
                     goto badnum;
                 ch->timeout_ms = (int)n;
+            } else if (strcmp(ok->value, "backoff_ms") == 0) {
+                if (!util_parse_int(ov->value, 1, 3600000, &n))
+                    goto badnum;
+                ch->backoff_ms = (int)n;
             } else if (strcmp(ok->value, "max_attempts") == 0) {
                 if (!util_parse_int(ov->value, 1, 100, &n))
                     goto badnum;

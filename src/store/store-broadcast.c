@@ -22,14 +22,12 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "vigia/i18n.h"
 #include "vigia/util.h"
-
 #include "vigia/model.h"
-
 #include "vigia/store.h"
 
 #include "private.h"
-#include "vigia/i18n.h"
 
 /* ---- subscribers ----------------------------------------------------------- */
 
@@ -551,19 +549,29 @@ fail:
     return rc;
 }
 
-int store_outbox_next_due(struct store *s, int64_t *when, char **err)
+int store_outbox_pending(struct store *s, const char *channel, int64_t *next_due, size_t *retrying,
+                         char **err)
 {
-    sqlite3_stmt *st =
-        store_stmt(s, "SELECT min(not_before) FROM outbox WHERE state = 'queued'", err);
+    sqlite3_stmt *st = store_stmt(s,
+                                  "SELECT min(not_before), count(CASE WHEN attempts > 0 THEN 1 END)"
+                                  " FROM outbox WHERE state = 'queued'"
+                                  " AND (?1 IS NULL OR channel = ?1)",
+                                  err);
     int rc;
 
-    *when = -1;
+    *next_due = -1;
+    *retrying = 0;
     if (st == NULL)
         return STORE_ERR_IO;
+    if (channel)
+        sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-        *when = sqlite3_column_int64(st, 0);
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+        *next_due = sqlite3_column_int64(st, 0);
+        *retrying = (size_t)sqlite3_column_int64(st, 1);
+    }
     sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK
                                                  : store_fail(s, rc, "reading the outbox", err);
 }

@@ -57,6 +57,9 @@ static const char store_migration_1[] =
     "CREATE TABLE reporter_contacts ("
     " id TEXT PRIMARY KEY, report_id TEXT NOT NULL, contact TEXT, created_at INTEGER);"
     "CREATE INDEX reporter_contacts_report ON reporter_contacts(report_id);"
+    /* The retention purge walks only the contacts still held. */
+    "CREATE INDEX reporter_contacts_live ON reporter_contacts(report_id)"
+    " WHERE contact IS NOT NULL;"
     "CREATE TABLE checklist_items ("
     " id TEXT PRIMARY KEY, report_id TEXT NOT NULL, item_key TEXT NOT NULL,"
     " state TEXT NOT NULL DEFAULT 'unknown', by TEXT, at INTEGER, note TEXT);"

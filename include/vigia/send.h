@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * send: the outbox worker. It drains the outbox (src/store/store-broadcast.c)
+ * through the gateways configured in config.yaml's channels: Twilio's
+ * Messages API for SMS, the Telegram Bot API, signal-cli's JSON-RPC daemon,
+ * SMTP through libcurl, and a file sink. All requests run on one libcurl
+ * multi handle, so the worker never blocks: the console puts its descriptors
+ * in its poll() set (send_worker_pollfds, send_worker_timeout) and calls
+ * send_worker_step when they are ready; `vigia outbox run` uses the blocking
+ * send_worker_run.
+ *
+ * Exactly once. A row is committed as "sending", with its attempt count,
+ * before its request leaves. The answer decides: sent (with the gateway's
+ * message id), failed at once for a permanent refusal (with the gateway's
+ * reason), queued again with exponential backoff for a transient one (5xx,
+ * 429 with Retry-After, connection refused), or, when the request may have
+ * reached the gateway but its answer was lost (timeout, dropped connection),
+ * reconciled: Twilio is asked whether it has the message; the file sink is
+ * searched for the key; the others are marked uncertain for a dispatcher to
+ * check, never silently resent. Rows found in "sending" when the worker
+ * starts (a crash) go through the same reconciliation.
+ */
+#ifndef VIGIA_SEND_H
+#define VIGIA_SEND_H
+
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vigia/util.h"
+#include "vigia/model.h"
+#include "vigia/config.h"
+#include "vigia/store.h"
+
+struct send_worker;
+
+/** What the worker has done since it started. */
+struct send_stats {
+    size_t sent, failed, uncertain, skipped, retried, reconciled;
+    size_t in_flight;
+    double rate; /* messages per second over the last few seconds */
+};
+
+/**
+ * A worker over @s with the channels of @cs (borrowed; both must outlive the
+ * worker). @file_sink_default is used for the file channel when config gives
+ * no path (may be NULL).
+ */
+struct send_worker *send_worker_new(struct store *s, const struct config_send *cs,
+                                    const char *file_sink_default);
+void send_worker_free(struct send_worker **w);
+
+/**
+ * Rows left in "sending" by an earlier run: ask Twilio, search the file sink,
+ * mark the rest uncertain. Runs the lookups to completion (blocking, bounded
+ * by each channel's timeout). *uncertain gets the rows marked uncertain.
+ */
+int send_worker_recover(struct send_worker *w, size_t *uncertain, char **err);
+
+/** Descriptors to poll (up to @max); returns how many were filled. */
+size_t send_worker_pollfds(struct send_worker *w, struct pollfd *fds, size_t max);
+/** Milliseconds until send_worker_step wants to run again; -1: only when a descriptor fires. */
+int64_t send_worker_timeout(struct send_worker *w);
+/**
+ * Do what is due: act on the descriptors of @fds that fired (revents set;
+ * may be NULL), start requests, read answers, record outcomes. Never blocks.
+ */
+int send_worker_step(struct send_worker *w, const struct pollfd *fds, size_t n, char **err);
+/** True when nothing is in flight and nothing queued is due now. */
+bool send_worker_idle(struct send_worker *w);
+void send_worker_stats(const struct send_worker *w, struct send_stats *st);
+
+/**
+ * Run until *stop is set (by a signal handler), or with @until_empty until
+ * the worker is idle. Returns 0 or -1 with *err.
+ */
+int send_worker_run(struct send_worker *w, bool until_empty, volatile sig_atomic_t *stop,
+                    char **err);
+
+#endif
