@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vigia/i18n.h"
 #include "vigia/util.h"
-
 #include "vigia/app.h"
 
 #include "cli.h"
-#include "vigia/i18n.h"
 
 static bool cli_privacy_flag(const char *arg, const char *flag)
 {
@@ -40,6 +40,19 @@ static const char *cli_privacy_value(int argc, char **argv, int *i, const char *
     if (*i + 1 >= argc)
         return NULL;
     return argv[++*i];
+}
+
+/* The terminal's settings while a passphrase is typed, to restore on a signal. */
+static volatile sig_atomic_t cli_ask_fd = -1;
+static struct termios cli_ask_saved;
+
+/* Ctrl-C during the prompt: give the terminal its echo back, then die of the signal. */
+static void cli_ask_signal(int sig)
+{
+    if (cli_ask_fd >= 0)
+        tcsetattr(cli_ask_fd, TCSAFLUSH, &cli_ask_saved);
+    signal(sig, SIG_DFL);
+    raise(sig);
 }
 
 /*
@@ -66,11 +79,22 @@ static char *cli_ask(const char *prompt, char **err)
         quiet = old;
         quiet.c_lflag &= ~(tcflag_t)ECHO;
         quiet.c_lflag |= ECHONL;
+        cli_ask_saved = old;
+        cli_ask_fd = fileno(tty);
+        signal(SIGINT, cli_ask_signal);
+        signal(SIGTERM, cli_ask_signal);
+        signal(SIGHUP, cli_ask_signal);
         restore = tcsetattr(fileno(tty), TCSAFLUSH, &quiet) == 0;
     }
     n = getline(&line, &cap, tty);
     if (restore)
         tcsetattr(fileno(tty), TCSAFLUSH, &old);
+    if (cli_ask_fd >= 0) {
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGHUP, SIG_DFL);
+        cli_ask_fd = -1;
+    }
     fclose(tty);
     if (n < 0) {
         free(line);
@@ -346,6 +370,12 @@ static int cli_export(const struct cli_global *g, int argc, char **argv)
         if (out == NULL) {
             app_free(&a);
             return cli_fail(xasprintf(_("cannot create %s: %s"), output, strerror(errno)));
+        }
+        /* An existing file keeps its mode through fopen: tighten it. */
+        if (personal && fchmod(fileno(out), 0600) != 0) {
+            fclose(out);
+            app_free(&a);
+            return cli_fail(xasprintf(_("cannot protect %s: %s"), output, strerror(errno)));
         }
     }
     rc = app_export(a, out, fmt, personal, &count, &err);

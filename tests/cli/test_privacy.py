@@ -361,6 +361,9 @@ def t_export_masks():
     fails(vigia(db, "export", "--format", "xml"), rc=2)
     # A file export with personal data is private.
     out = os.path.join(TMP, "full.csv")
+    with open(out, "w", encoding="utf-8") as f:  # an existing, world-readable file
+        f.write("old\n")
+    os.chmod(out, 0o644)
     ok(vigia(db, "export", "--format", "csv", "--with-personal-data", "--output", out,
              env=WITH_PASS))
     assert os.stat(out).st_mode & 0o077 == 0, oct(os.stat(out).st_mode)
