@@ -21,7 +21,6 @@
 #include <strings.h>
 
 #include "vigia/util.h"
-
 #include "vigia/model.h"
 
 /* Words after which a number names a road, not a door. */

@@ -28,12 +28,11 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "vigia/i18n.h"
 #include "vigia/util.h"
-
 #include "vigia/store.h"
 
 #include "private.h"
-#include "vigia/i18n.h"
 
 #define VAULT_PREFIX "vg:"
 #define VAULT_VERSION 1
@@ -53,6 +52,7 @@ static const struct {
     const char *table, *col;
 } store_vault_cols[] = {
     {"reporter_contacts", "contact"},
+    {"verifiers", "contact"}, /* store-roster.c reads it with store_open_text() */
 };
 
 struct store_vault {

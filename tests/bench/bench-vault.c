@@ -19,11 +19,8 @@
 #include <sodium.h>
 
 #include "vigia/util.h"
-
 #include "vigia/model.h"
-
 #include "vigia/store.h"
-
 #include "vigia/app.h"
 
 static double now_s(void)

@@ -21,9 +21,7 @@
 #include <cmocka.h>
 
 #include "vigia/util.h"
-
 #include "vigia/model.h"
-
 #include "vigia/app.h"
 
 #define PASS "correct horse battery"

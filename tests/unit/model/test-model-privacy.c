@@ -16,7 +16,6 @@
 #include <cmocka.h>
 
 #include "vigia/util.h"
-
 #include "vigia/model.h"
 
 static void check(const char *in, const char *want)
