@@ -11,16 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vigia/i18n.h"
 #include "vigia/util.h"
-
 #include "vigia/text.h"
-
 #include "vigia/model.h"
-
 #include "vigia/app.h"
 
 #include "cli.h"
-#include "vigia/i18n.h"
 
 /* A value for the flag at argv[*i] ("--x v" or "--x=v"); NULL when not this flag. */
 static const char *cli_resource_flag(int argc, char **argv, int *i, const char *flag, bool *missing)
@@ -442,12 +439,49 @@ static int cli_refer(const struct cli_global *g, int argc, char **argv)
     return 0;
 }
 
+/* `resource followups`: reminders drafted by refer that are due now. */
+static int cli_resource_followups(const struct cli_global *g, int argc, char **argv)
+{
+    struct model_event *ev = NULL;
+    struct app *a;
+    size_t n = 0;
+    bool json = false;
+    char *err = NULL;
+
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            json = true;
+        else
+            return cli_usage_error(_("resource followups: unknown argument '%s'"), argv[i]);
+    }
+    if ((a = cli_open(g, false)) == NULL)
+        return 1;
+    if (app_followups_due(a, timeutil_now_ms(), &ev, &n, &err) != 0) {
+        app_free(&a);
+        return cli_fail(err);
+    }
+    for (size_t i = 0; i < n; i++) {
+        char *s = json ? app_event_json(&ev[i]) : app_event_text(a, &ev[i]);
+        if (json)
+            puts(s);
+        else
+            printf("%s  %s\n", ev[i].report_id ? ev[i].report_id : "-", s);
+        free(s);
+    }
+    if (!json && n == 0)
+        printf("%s\n", _("no follow-up is due"));
+    app_events_free(ev, n);
+    app_free(&a);
+    return 0;
+}
+
 int cli_resource(const struct cli_global *g, int argc, char **argv)
 {
     if (strcmp(argv[0], "refer") == 0)
         return cli_refer(g, argc, argv);
     if (argc < 2)
-        return cli_usage_error("%s", _("resource needs add, import, search, show or remove"));
+        return cli_usage_error("%s",
+                               _("resource needs add, import, search, show, remove or followups"));
     if (strcmp(argv[1], "add") == 0)
         return cli_resource_add(g, argc, argv);
     if (strcmp(argv[1], "import") == 0)
@@ -458,5 +492,7 @@ int cli_resource(const struct cli_global *g, int argc, char **argv)
         return cli_resource_show(g, argc, argv);
     if (strcmp(argv[1], "remove") == 0)
         return cli_resource_remove(g, argc, argv);
+    if (strcmp(argv[1], "followups") == 0)
+        return cli_resource_followups(g, argc, argv);
     return cli_usage_error(_("unknown resource command '%s'"), argv[1]);
 }

@@ -115,6 +115,7 @@ static void cli_help(void)
                    "  resource import FILE      referral directory, YAML or CSV, all or nothing\n"
                    "  resource search [TEXT] [--need S] [--language L] [--area A] [--json]\n"
                    "  resource show|remove ID|NAME [--json]\n"
+                   "  resource followups [--json]  follow-up reminders now due\n"
                    "  refer REPORT RESOURCE [--note TEXT] [--remind 2h]\n"
                    "                            record the organisation given to a caller\n"
                    "  checklist [CATEGORY]      the checklists in use; fails if a file is broken\n"

@@ -265,6 +265,14 @@ def t_refer():
     r = ok(vigia("events", "--report", report, db=db))
     assert "referred to Fianzas Unidas: gave the number" in r.out, r
     assert "did the caller reach Fianzas Unidas?" in r.out, r
+    r = ok(vigia("resource", "followups", db=db))
+    assert "no follow-up is due" in r.out, r
+    r = ok(vigia("resource", "followups", "--json", db=db,
+                 env={"VIGIA_NOW": "2026-11-22T12:05:00Z"}))
+    (due,) = [json.loads(line) for line in r.out.splitlines()]
+    assert due["report_id"] == report and due["detail"]["name"] == "Fianzas Unidas", due
+    r = ok(vigia("resource", "followups", db=db, env={"VIGIA_NOW": "2026-11-22T12:05:00Z"}))
+    assert "did the caller reach Fianzas Unidas?" in r.out and report in r.out, r
     fails(vigia("refer", report, db=db), 2, "needs a REPORT and a RESOURCE")
     fails(vigia("refer", report, rid, "--remind", "soonish", db=db), 2, "cannot read 'soonish'")
     fails(vigia("refer", report, "nobody", db=db), 1, "no resource 'nobody'")
