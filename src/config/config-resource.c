@@ -18,15 +18,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "vigia/util.h"
-
-#include "vigia/text.h"
-
-#include "vigia/model.h"
-
-#include "vigia/config.h"
-
 #include "vigia/i18n.h"
+#include "vigia/util.h"
+#include "vigia/text.h"
+#include "vigia/model.h"
+#include "vigia/config.h"
 
 /* Keys whose values may be lists (YAML sequences). */
 static bool config_resource_list_key(const char *key)
@@ -466,6 +462,7 @@ int config_resources_load(const char *file, int64_t now, struct config_resources
     out->file = xstrdup(file);
     if ((rc = util_read_file(file, &data, &len)) != 0) {
         util_seterr(err, _("cannot read %s: %s"), file, strerror(-rc));
+        FREE(&out->file);
         return -1;
     }
     if (memchr(data, '\0', len) != NULL) {
@@ -484,12 +481,7 @@ int config_resources_load(const char *file, int64_t now, struct config_resources
                   : config_resources_yaml(out, data, len, now, err);
 out:
     free(data);
-    if (rc != 0) {
-        char *f = out->file;
-        out->file = NULL;
-        config_resources_fini(out);
-        out->file = NULL;
-        free(f);
-    }
+    if (rc != 0)
+        config_resources_fini(out); /* all or nothing */
     return rc;
 }
