@@ -28,12 +28,11 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "vigia/i18n.h"
 #include "vigia/util.h"
-
 #include "vigia/store.h"
 
 #include "private.h"
-#include "vigia/i18n.h"
 
 /* ---- ops ----------------------------------------------------------------- */
 
@@ -281,14 +280,12 @@ static int store_sync_conflict(struct store *s, const struct store_op *a, uint64
     vals = json_array();
     /* The timeline never holds personal data, sealed or not (store-vault.c). */
     bool personal = store_vault_personal(a->tbl, a->col);
-    json_array_append_new(vals, json_pack("{s:s,s:I,s:o}", "device", dfirst, "hlc",
-                                          (json_int_t)hfirst, "value",
-                                          personal ? json_string("[personal]")
-                                                   : store_sync_val_json(&vfirst)));
-    json_array_append_new(vals, json_pack("{s:s,s:I,s:o}", "device", dsecond, "hlc",
-                                          (json_int_t)hsecond, "value",
-                                          personal ? json_string("[personal]")
-                                                   : store_sync_val_json(&vsecond)));
+    json_array_append_new(
+        vals, json_pack("{s:s,s:I,s:o}", "device", dfirst, "hlc", (json_int_t)hfirst, "value",
+                        personal ? json_string("[personal]") : store_sync_val_json(&vfirst)));
+    json_array_append_new(
+        vals, json_pack("{s:s,s:I,s:o}", "device", dsecond, "hlc", (json_int_t)hsecond, "value",
+                        personal ? json_string("[personal]") : store_sync_val_json(&vsecond)));
     json_object_set_new(o, "values", vals);
     detail = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(o);
@@ -306,13 +303,20 @@ static int store_sync_conflict(struct store *s, const struct store_op *a, uint64
     return rc;
 }
 
-/* Look for ops of other devices in @op's cell that it may have raced with. */
-static int store_sync_find_conflicts(struct store *s, const struct store_op *op, size_t *count,
-                                     char **err)
+/*
+ * Put one op into the log, in one pass over its cell (newest first): *dup
+ * tells it was already there, *won that it beats every op of the cell. With
+ * @conflicts, ops of other devices with another value within
+ * STORE_SYNC_CONFLICT_MS are recorded as concurrent edits (counted in
+ * *nconflicts).
+ */
+static int store_sync_log_op(struct store *s, const struct store_op *op, bool conflicts, bool *dup,
+                             bool *won, size_t *nconflicts, char **err)
 {
-    static const char sql[] = "SELECT hlc, device, value FROM ops"
-                              " WHERE tbl = ? AND row_id = ? AND col = ? AND hlc BETWEEN ? AND ?"
-                              " AND device <> ? AND value IS NOT ?";
+    static const char cell_sql[] = "SELECT hlc, device, value FROM ops WHERE tbl = ?"
+                                   " AND row_id = ? AND col = ? ORDER BY hlc DESC, device DESC";
+    static const char ins_sql[] =
+        "INSERT INTO ops(hlc, device, tbl, row_id, col, value) VALUES (?, ?, ?, ?, ?, ?)";
     struct {
         uint64_t hlc;
         char device[ULID_LEN + 1];
@@ -320,106 +324,72 @@ static int store_sync_find_conflicts(struct store *s, const struct store_op *op,
     } found[8];
     size_t nfound = 0;
     uint64_t win = (uint64_t)STORE_SYNC_CONFLICT_MS << 16;
-    uint64_t lo = op->hlc > win ? op->hlc - win : 0, hi = op->hlc + win;
-    sqlite3_stmt *st = store_stmt(s, sql, err);
-    int rc = STORE_OK, src;
-
-    if (st == NULL)
-        return STORE_ERR_IO;
-    sqlite3_bind_text(st, 1, op->tbl, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, op->row_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, op->col, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)lo);
-    sqlite3_bind_int64(st, 5, (sqlite3_int64)hi);
-    sqlite3_bind_text(st, 6, op->device, -1, SQLITE_STATIC);
-    store_bind(st, 7, &op->v);
-    /* Collect first: writing events while stepping would reuse cached statements. */
-    while ((src = sqlite3_step(st)) == SQLITE_ROW && nfound < UTIL_ARRAY_LEN(found)) {
-        found[nfound].hlc = (uint64_t)sqlite3_column_int64(st, 0);
-        snprintf(found[nfound].device, sizeof found[nfound].device, "%s",
-                 (const char *)sqlite3_column_text(st, 1));
-        found[nfound].v = store_sync_col_val(st, 2);
-        nfound++;
-    }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    if (src != SQLITE_DONE && src != SQLITE_ROW)
-        rc = store_fail(s, src, "conflict", err);
-    for (size_t i = 0; i < nfound; i++) {
-        /* Same type and content is agreement, whatever SQLite's IS said. */
-        if (rc == STORE_OK && !store_sync_val_eq(&found[i].v, &op->v)) {
-            rc = store_sync_conflict(s, op, found[i].hlc, found[i].device, &found[i].v, err);
-            if (rc == STORE_OK)
-                (*count)++;
-        }
-        store_sync_val_free(&found[i].v);
-    }
-    return rc;
-}
-
-/* Put one op into the log; *dup tells it was there, *won that it beats its cell. */
-static int store_sync_log_op(struct store *s, const struct store_op *op, bool *dup, bool *won,
-                             char **err)
-{
-    static const char dup_sql[] = "SELECT 1 FROM ops WHERE tbl = ? AND row_id = ? AND col = ?"
-                                  " AND hlc = ? AND device = ?";
-    static const char top_sql[] = "SELECT hlc, device FROM ops WHERE tbl = ? AND row_id = ?"
-                                  " AND col = ? ORDER BY hlc DESC, device DESC LIMIT 1";
-    static const char ins_sql[] =
-        "INSERT INTO ops(hlc, device, tbl, row_id, col, value) VALUES (?, ?, ?, ?, ?, ?)";
     sqlite3_stmt *st;
-    int rc;
+    bool first = true;
+    int rc, src;
 
     *dup = false;
     *won = true;
-    if ((st = store_stmt(s, dup_sql, err)) == NULL)
+    if ((st = store_stmt(s, cell_sql, err)) == NULL)
         return STORE_ERR_IO;
     sqlite3_bind_text(st, 1, op->tbl, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, op->row_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, op->col, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)op->hlc);
-    sqlite3_bind_text(st, 5, op->device, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    if (rc == SQLITE_ROW) {
-        *dup = true;
-        return STORE_OK;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        uint64_t h = (uint64_t)sqlite3_column_int64(st, 0);
+        const char *dev = (const char *)sqlite3_column_text(st, 1);
+        if (dev == NULL)
+            dev = "";
+        if (first) {
+            *won = store_sync_newer(op->hlc, op->device, h, dev);
+            first = false;
+        }
+        if (h == op->hlc && strcmp(dev, op->device) == 0) {
+            *dup = true;
+            break;
+        }
+        if (conflicts && nfound < UTIL_ARRAY_LEN(found) && strcmp(dev, op->device) != 0 &&
+            (h > op->hlc ? h - op->hlc : op->hlc - h) <= win) {
+            struct store_val v = store_sync_col_val(st, 2);
+            if (!store_sync_val_eq(&v, &op->v)) {
+                found[nfound].hlc = h;
+                snprintf(found[nfound].device, sizeof found[nfound].device, "%s", dev);
+                found[nfound].v = v;
+                nfound++;
+            } else {
+                store_sync_val_free(&v);
+            }
+        }
+        /* Older than the op and out of the window: nothing more to learn below. */
+        if (h < op->hlc && (!conflicts || op->hlc - h > win))
+            break;
     }
-    if (rc != SQLITE_DONE)
-        return store_fail(s, rc, "reading ops", err);
-
-    if ((st = store_stmt(s, top_sql, err)) == NULL)
-        return STORE_ERR_IO;
-    sqlite3_bind_text(st, 1, op->tbl, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, op->row_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, op->col, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *won = store_sync_newer(op->hlc, op->device, (uint64_t)sqlite3_column_int64(st, 0),
-                                (const char *)sqlite3_column_text(st, 1));
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return store_fail(s, rc, "reading ops", err);
-
-    if ((st = store_stmt(s, ins_sql, err)) == NULL)
-        return STORE_ERR_IO;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)op->hlc);
-    sqlite3_bind_text(st, 2, op->device, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, op->tbl, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, op->row_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, op->col, -1, SQLITE_STATIC);
-    /* A personal value from a device without a passphrase is sealed on arrival. */
-    struct store_val v = op->v;
-    char *sealed = NULL;
-    if (v.type == STORE_TEXT && store_vault_personal(op->tbl, op->col) &&
-        !store_vault_is_sealed(v.s) && (sealed = store_seal_text(s, op->tbl, op->col, op->row_id,
-                                                                  v.s, NULL)) != NULL)
-        v.s = sealed;
-    store_bind(st, 6, &v);
-    rc = store_sync_step(s, st, "ops", err);
-    free(sealed);
+    rc =
+        src == SQLITE_ROW || src == SQLITE_DONE ? STORE_OK : store_fail(s, src, "reading ops", err);
+    if (rc == STORE_OK && !*dup) {
+        if ((st = store_stmt(s, ins_sql, err)) == NULL) {
+            rc = STORE_ERR_IO;
+        } else {
+            sqlite3_bind_int64(st, 1, (sqlite3_int64)op->hlc);
+            sqlite3_bind_text(st, 2, op->device, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 3, op->tbl, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 4, op->row_id, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 5, op->col, -1, SQLITE_STATIC);
+            store_bind(st, 6, &op->v);
+            rc = store_sync_step(s, st, "ops", err);
+        }
+    }
+    /* Collected first: writing events while stepping would reuse cached statements. */
+    for (size_t i = 0; i < nfound; i++) {
+        if (rc == STORE_OK && !*dup) {
+            rc = store_sync_conflict(s, op, found[i].hlc, found[i].device, &found[i].v, err);
+            if (rc == STORE_OK)
+                (*nconflicts)++;
+        }
+        store_sync_val_free(&found[i].v);
+    }
     return rc;
 }
 
@@ -586,7 +556,8 @@ int store_sync_apply_tx(struct store *s, const struct store_op *ops, size_t n,
             for (const char *const *c = cols; *c != NULL; c++)
                 if (strcmp(*c, op->col) == 0)
                     known = true;
-        if ((rc = store_sync_log_op(s, op, &dup, &won, err)) != STORE_OK)
+        if ((rc = store_sync_log_op(s, op, known && !append_only, &dup, &won, &stats->conflicts,
+                                    err)) != STORE_OK)
             break;
         if (dup) {
             stats->duplicates++;
@@ -601,9 +572,6 @@ int store_sync_apply_tx(struct store *s, const struct store_op *ops, size_t n,
             stats->won++;
         else
             stats->lost++;
-        if (!append_only &&
-            (rc = store_sync_find_conflicts(s, op, &stats->conflicts, err)) != STORE_OK)
-            break;
         if (nrows == cap) {
             cap = cap ? cap * 2 : 64;
             rows = xreallocarray(rows, cap, sizeof *rows);
