@@ -437,6 +437,17 @@ static int app_wipe_files(struct store **s, const char *path, char **err)
         free(p);
     }
     app_sync_dir(path);
+    /* Files of ours beside the database that hold personal data too. */
+    static const char *const extra[] = {"sink.jsonl"}; /* the file gateway's sent messages */
+    char *dir = util_data_dir();
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(extra); i++) {
+        char *p = xasprintf("%s/%s", dir, extra[i]);
+        if (app_shred(p, err) != 0)
+            rc = -1;
+        free(p);
+    }
+    app_sync_dir(dir);
+    free(dir);
     return rc;
 }
 

@@ -313,6 +313,12 @@ def t_wipe():
     # Without --yes and without a terminal: refused, nothing touched.
     fails(vigia(db, "wipe"), rc=2)
     assert os.path.exists(db)
+    # The file gateway's log of sent messages (subscribers' contacts) goes too.
+    sinkdir = os.path.join(TMP, "data", "vigia")
+    os.makedirs(sinkdir, exist_ok=True)
+    sink = os.path.join(sinkdir, "sink.jsonl")
+    with open(sink, "w", encoding="utf-8") as f:
+        f.write('{"to": "+15558675309"}\n')
     # Keep a reader open so -wal and -shm exist while wiping.
     con = sqlite3.connect(db)
     con.execute("SELECT count(*) FROM reports").fetchall()
@@ -323,6 +329,7 @@ def t_wipe():
     for sfx in ("", "-wal", "-shm", "-journal"):
         assert not os.path.exists(db + sfx), f"{db + sfx} left after wipe"
     assert keyring_has(desc) is not True, "keyring entry left after wipe"
+    assert not os.path.exists(sink), "the file sink's messages survived the wipe"
     # Wiping what is not a vigia database is refused.
     other = os.path.join(TMP, "other.db")
     c = sqlite3.connect(other)
