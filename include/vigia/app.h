@@ -104,7 +104,11 @@ bool app_changed(struct app *a);
  * personal fields come back as APP_LOCKED. See share/doc/threat-model.md.
  */
 
-/** app_report_contact(): the report has a contact, sealed, and the vault is locked. */
+/**
+ * app_report_contact(): the report has a contact, sealed, and this device
+ * cannot open it now (the vault is locked, or it was sealed on a device
+ * whose vault key this one has not adopted).
+ */
 #define APP_LOCKED 1
 
 enum app_vault {

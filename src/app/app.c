@@ -246,9 +246,11 @@ int app_report_contact(struct app *a, const char *id, char **out, char **err)
 {
     int rc = store_report_contact(a->store, id, out, err);
 
-    if (rc == STORE_ERR_LOCKED) {
+    /* Not failures: the field shows as locked (sealed here and locked, or sealed on a
+     * device whose vault key this one has not adopted). */
+    if (rc == STORE_ERR_LOCKED || rc == STORE_ERR_KEY) {
         if (err != NULL)
-            FREE(err); /* not a failure: the console shows the field as locked */
+            FREE(err);
         return APP_LOCKED;
     }
     return rc == STORE_OK ? 0 : -1;
