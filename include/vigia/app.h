@@ -674,4 +674,132 @@ void app_sync_status_offline(struct app *a, struct app_sync_status *out);
 int app_sync_run(struct app *a, bool once, const volatile sig_atomic_t *stop,
                  struct app_sync_status *out, char **err);
 
+/* ---- roster: verifiers, shifts, assignments (src/app/app-roster.c) -------- */
+
+/** The prefix of checklist_items.by when a verifier's observation filled the item. */
+#define APP_VERIFIER_BY "verifier:"
+
+/** The local time zone for the model's shift rules (localtime_r, mktime). */
+const struct model_tz *app_roster_tz(void);
+/** ack_minutes, checkin_minutes and priority windows from the config. Borrowed. */
+const struct model_roster_policy *app_roster_policy(const struct app *a);
+
+/** A verifier and where they stand. */
+struct app_verifier_status {
+    struct model_verifier v; /* contact opened, or NULL with contact_locked */
+    bool contact_locked;
+    bool on_shift;
+    int64_t shift_end; /* when on shift */
+    int open;          /* open assignments */
+    bool has_current;
+    struct model_assignment current; /* the most urgent open one */
+    enum model_overdue overdue;      /* of current */
+    char *place;                     /* current report's area or location */
+    int64_t last_word;               /* last state change or check-in, 0: never */
+};
+/** Every verifier (and dispatcher) on the roster, by name, with status at @now. */
+int app_roster(struct app *a, int64_t now, struct app_verifier_status **rows, size_t *n,
+               char **err);
+void app_roster_free(struct app_verifier_status *rows, size_t n);
+/** "on scene 12m", "on shift, free", "off shift"; newly allocated, translated. */
+char *app_verifier_status_text(const struct app_verifier_status *s, int64_t now);
+/** One verifier as JSON (snake_case, RFC 3339); newly allocated. */
+char *app_verifier_json(const struct app_verifier_status *s, int64_t now);
+/**
+ * Add a verifier after checking it (a name, a role; the contact normalised
+ * by model_verifier_set). v->id and created_at are set; an event
+ * "verifier.added". A name already on the roster is refused.
+ */
+int app_verifier_add(struct app *a, struct model_verifier *v, char **err);
+/**
+ * Import verifiers from YAML or CSV (config_verifiers_load). Same name or id:
+ * updated; others added. All or nothing with "FILE:LINE: problem".
+ */
+int app_verifier_import(struct app *a, const char *file, size_t *added, size_t *updated,
+                        char **err);
+/** A verifier by id, exact name, or a unique beginning of the name or id. @out initialised. */
+int app_verifier_find(struct app *a, const char *key, struct model_verifier *out, char **err);
+
+/** The weekly schedule, by weekday and start; *rows newly allocated (app_shifts_free). */
+int app_shifts(struct app *a, struct model_shift **rows, size_t *n, char **err);
+void app_shifts_free(struct model_shift *rows, size_t n);
+/** Replace the schedule with the shifts of a YAML file (config_shifts_load); *count shifts. */
+int app_shifts_import(struct app *a, const char *file, size_t *count, char **err);
+/** Write the schedule as YAML that app_shifts_import reads back. */
+int app_shifts_export_yaml(struct app *a, FILE *out, char **err);
+/**
+ * Write the schedule as iCalendar (RFC 5545): one weekly VEVENT per shift
+ * (UID, DTSTART/DTEND with TZID and a VTIMEZONE, or UTC when the zone has no
+ * name, RRULE:FREQ=WEEKLY;BYDAY=..), CRLF line ends, folded at 75 octets.
+ */
+int app_shifts_export_ics(struct app *a, FILE *out, int64_t now, char **err);
+
+struct app_oncall_entry {
+    char *person;
+    enum model_role role;
+    int64_t start, end;
+    bool now; /* on duty at the time asked; else the next to come */
+};
+struct app_oncall {
+    int64_t at;
+    struct app_oncall_entry *items; /* on duty first (dispatchers first), then next */
+    size_t n;
+    bool priority; /* @at falls in a priority window */
+    struct model_window window;
+};
+/** Who is on duty at @at and who comes next (per role). Finish with app_oncall_fini. */
+int app_oncall(struct app *a, int64_t at, struct app_oncall *out, char **err);
+void app_oncall_fini(struct app_oncall *o);
+char *app_oncall_json(const struct app_oncall *o);
+
+/** Field verifiers ranked for a report, with the reason of each rank. */
+struct app_rank {
+    struct app_verifier_status *rows;
+    char **reasons;
+    size_t n;
+};
+/** Rank for report @report_id wanting @language (may be NULL). Finish with app_rank_fini. */
+int app_rank(struct app *a, const char *report_id, const char *language, int64_t now,
+             struct app_rank *out, char **err);
+void app_rank_fini(struct app_rank *r);
+
+/**
+ * Assign a verifier (id or name) to a report: the assignment with its time,
+ * an event "assignment.created", and the message for the verifier (place,
+ * what was reported, what to look for; never the caller's contact) kept on
+ * the assignment as "queued". A new or triaged report moves to verifying.
+ */
+int app_assign(struct app *a, const char *report_id, const char *verifier_key,
+               char id_out[ULID_LEN + 1], char **err);
+/** The message a verifier gets for report @r; newly allocated. */
+char *app_assignment_message(struct app *a, const struct model_report *r, const char *verifier);
+/** One assignment by id or a unique id prefix (4+ characters). */
+int app_assignment_get(struct app *a, const char *id, struct model_assignment *out, char **err);
+/** Move an assignment (model_assign_allowed); its time and the last word are now. */
+int app_assignment_set(struct app *a, const char *id, enum model_assign_state to,
+                       const char *note, char **err);
+/** The verifier checked in (the on-scene clock restarts). */
+int app_assignment_checkin(struct app *a, const char *id, const char *note, char **err);
+/**
+ * The verifier's observation answers checklist item @key of the report; the
+ * item's "by" is APP_VERIFIER_BY + their name (and the dispatcher who relayed
+ * it), and it counts as a check-in.
+ */
+int app_assignment_observe(struct app *a, const char *id, const char *key, enum model_tri state,
+                           const char *note, char **err);
+/** Assignments of a report (NULL: all), open ones only with @open_only. */
+int app_assignments(struct app *a, const char *report_id, bool open_only,
+                    struct model_assignment **rows, size_t *n, char **err);
+void app_assignments_free(struct model_assignment *rows, size_t n);
+char *app_assignment_json(struct app *a, const struct model_assignment *as, int64_t now);
+/** The next moment an open assignment becomes overdue after @now (0: none), for timers. */
+int64_t app_roster_next_deadline(struct app *a, int64_t now);
+
+/**
+ * The shift handoff brief: open incidents, pending verifications, verifiers
+ * in the field (missed check-ins flagged), live broadcasts and when they
+ * expire, who is on duty. Plain text or Markdown; newly allocated.
+ */
+char *app_handoff(struct app *a, int64_t now, bool markdown, char **err);
+
 #endif

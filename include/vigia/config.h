@@ -223,4 +223,52 @@ void config_resources_fini(struct config_resources *rs);
 char *config_resources_errf(const struct config_resources *rs, size_t i, const char *fmt, ...)
     UTIL_PRINTF(3, 4);
 
+/* ---- roster files (src/config/config-roster.c) ----------------------------- */
+
+/** One verifier read from a file, with where it starts (column 0 for CSV). */
+struct config_verifier_entry {
+    struct model_verifier v;
+    int line, column;
+};
+struct config_verifiers {
+    char *file;
+    bool csv;
+    struct config_verifier_entry *items;
+    size_t n;
+};
+/**
+ * Read verifiers: YAML (a list under `verifiers:` of maps with the keys of
+ * `verifier list --json`; lists as YAML lists or comma-separated text) or
+ * CSV (a header row of those keys, quoted fields, ';' separators and a BOM
+ * accepted), by extension or content. Phone numbers are normalised with
+ * @country. All or nothing: 0 with @out filled (caller finishes it), or -1
+ * with "FILE:LINE:COLUMN: problem" (YAML) or "FILE:LINE: problem" (CSV).
+ */
+int config_verifiers_load(const char *file, const char *country, struct config_verifiers *out,
+                          char **err);
+void config_verifiers_fini(struct config_verifiers *vs);
+/** A message about entry @i in the file's position format; newly allocated. */
+char *config_verifiers_errf(const struct config_verifiers *vs, size_t i, const char *fmt, ...)
+    UTIL_PRINTF(3, 4);
+
+/** A weekly schedule as read; one shift per person and weekday. */
+struct config_shifts {
+    char *file;
+    struct model_shift *items;
+    int *lines; /* line of each shift's entry */
+    size_t n;
+    bool has_windows; /* the file sets priority_windows */
+    struct model_window windows[MODEL_WINDOWS_MAX];
+    size_t nwindows;
+};
+/**
+ * Read a schedule: a map with `shifts:`, a list of maps with person, role
+ * (default verifier), days ("mon", "tue-fri", "weekdays", "weekends",
+ * "daily", or a list), start and end ("HH:MM"; an end at or before the start
+ * runs into the next day), and an optional `priority_windows:` list
+ * ("06:00-09:00"). 0, or -1 with "FILE:LINE:COLUMN: problem".
+ */
+int config_shifts_load(const char *file, struct config_shifts *out, char **err);
+void config_shifts_fini(struct config_shifts *cs);
+
 #endif

@@ -595,4 +595,51 @@ void store_resources_free(struct model_resource *rows, size_t n);
 /** Mark an entry deleted (a tombstone that syncs), inside the caller's transaction. */
 int store_resource_delete_tx(struct store *s, const char *id, char **err);
 
+/* ---- roster: verifiers, shifts, assignments (src/store/store-roster.c) ----- */
+
+/*
+ * Rows come back as stored: a verifier's contact may be sealed (open it with
+ * store_open_text(s, "verifiers", "contact", id, ...)).
+ */
+/** Write every column of @v (new or existing row) inside the caller's transaction. */
+int store_verifier_put_tx(struct store *s, const struct model_verifier *v, char **err);
+/** Verifiers not removed, by name. *rows newly allocated (store_verifiers_free). */
+int store_verifier_list(struct store *s, struct model_verifier **rows, size_t *n, char **err);
+/** One verifier (not removed); STORE_ERR_NOT_FOUND when none. @out initialised here. */
+int store_verifier_get(struct store *s, const char *id, struct model_verifier *out, char **err);
+/** Remove a verifier (a tombstone that syncs), inside the caller's transaction. */
+int store_verifier_delete_tx(struct store *s, const char *id, char **err);
+void store_verifiers_free(struct model_verifier *rows, size_t n);
+
+/** Write a shift inside the caller's transaction. */
+int store_shift_put_tx(struct store *s, const struct model_shift *sh, char **err);
+/** Shifts not removed, by weekday and start. *rows newly allocated (store_shifts_free). */
+int store_shift_list(struct store *s, struct model_shift **rows, size_t *n, char **err);
+/** Remove a shift (tombstone), inside the caller's transaction. */
+int store_shift_delete_tx(struct store *s, const char *id, char **err);
+void store_shifts_free(struct model_shift *rows, size_t n);
+
+/** Write every column of @a inside the caller's transaction. */
+int store_assignment_put_tx(struct store *s, const struct model_assignment *a, char **err);
+/** One assignment; STORE_ERR_NOT_FOUND when none. @out initialised here. */
+int store_assignment_get(struct store *s, const char *id, struct model_assignment *out,
+                         char **err);
+/**
+ * Assignments of report @report_id (NULL: all), only open ones (not released
+ * nor declined) with @open_only, oldest first. *rows newly allocated
+ * (store_assignments_free).
+ */
+int store_assignment_list(struct store *s, const char *report_id, bool open_only,
+                          struct model_assignment **rows, size_t *n, char **err);
+/** The latest assignment of a verifier, if any (*found). */
+int store_assignment_last(struct store *s, const char *verifier_id, struct model_assignment *out,
+                          bool *found, char **err);
+void store_assignments_free(struct model_assignment *rows, size_t n);
+/**
+ * Ids of broadcasts that went out (approved, held, sending, done) and have
+ * not expired at @now, newest first (at most 50); newly allocated array.
+ */
+int store_broadcast_live_ids(struct store *s, int64_t now, char (**ids)[ULID_LEN + 1], size_t *n,
+                             char **err);
+
 #endif
