@@ -65,6 +65,7 @@ struct config {
     int followup_retention_days; /* detained-person follow-up after the case closes (30) */
     int keyring_minutes;         /* unlocked key kept in the kernel keyring (480; 0: never) */
     int resource_check_days;     /* referral entries not checked for this long are flagged (180) */
+    struct model_roster_policy roster; /* ack_minutes, checkin_minutes, priority_windows */
 };
 
 void config_init(struct config *c);

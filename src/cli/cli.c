@@ -119,6 +119,18 @@ static void cli_help(void)
                    "  refer REPORT RESOURCE [--note TEXT] [--remind 2h]\n"
                    "                            record the organisation given to a caller\n"
                    "  checklist [CATEGORY]      the checklists in use; fails if a file is broken\n"
+                   "  verifier add --name N [--contact PHONE|@HANDLE] [--languages L]\n"
+                   "             [--areas A] [--roles R] [--notes T] [--json]\n"
+                   "  verifier list [--json] | verifier import FILE (YAML or CSV)\n"
+                   "  shifts import FILE | shifts export [--ics] [--output FILE]\n"
+                   "                            the weekly schedule (YAML), or iCalendar\n"
+                   "  oncall [--at WHEN] [--json]  who is on duty now and next\n"
+                   "  assign REPORT VERIFIER | assign REPORT --list [--language L]\n"
+                   "                            send a verifier, or rank them for a report\n"
+                   "  assignment set ID STATE [--note TEXT] | checkin ID | list [--all]\n"
+                   "  assignment observe ID ITEM yes|no [--note TEXT]\n"
+                   "                            the verifier's answer to a checklist item\n"
+                   "  handoff [--md]            the shift handoff brief\n"
                    "\n"
                    "Options:\n"
                    "  --db PATH        database (default $XDG_DATA_HOME/vigia/vigia.db; or VIGIA_DB)\n"
@@ -286,6 +298,11 @@ int cli_main(int argc, char **argv)
     } else if (strcmp(rest[0], "subscriber") == 0 || strcmp(rest[0], "broadcast") == 0 ||
                strcmp(rest[0], "outbox") == 0) {
         rc = cli_send(&g, nrest, rest);
+    } else if (strcmp(rest[0], "verifier") == 0 || strcmp(rest[0], "verifiers") == 0 ||
+               strcmp(rest[0], "shifts") == 0 || strcmp(rest[0], "oncall") == 0 ||
+               strcmp(rest[0], "assign") == 0 || strcmp(rest[0], "assignment") == 0 ||
+               strcmp(rest[0], "handoff") == 0) {
+        rc = cli_roster(&g, nrest, rest);
     } else if (strcmp(rest[0], "network") == 0) {
         rc = cli_network(&g, nrest, rest);
     } else if (strcmp(rest[0], "sync") == 0) {

@@ -288,7 +288,8 @@ const struct config_node *config_map_get(const struct config_node *map, const ch
 enum config_slot { CONFIG_DISPATCHER, CONFIG_LANGUAGE, CONFIG_NETWORK, CONFIG_COUNTRY,
                    CONFIG_STALE, CONFIG_EXPIRE, CONFIG_CHECKLIST_DIR,
                    CONFIG_CONTACT_HOURS, CONFIG_FOLLOWUP_DAYS, CONFIG_KEYRING_MINUTES,
-                   CONFIG_RESOURCE_CHECK_DAYS };
+                   CONFIG_RESOURCE_CHECK_DAYS, CONFIG_ACK_MINUTES, CONFIG_CHECKIN_MINUTES,
+                   CONFIG_PRIORITY_WINDOWS };
 
 static const struct config_option config_option_table[] = {
     [CONFIG_DISPATCHER] = {"dispatcher", "string", "", 0, 0,
@@ -316,6 +317,14 @@ static const struct config_option config_option_table[] = {
     [CONFIG_RESOURCE_CHECK_DAYS] = {"resource_check_days", "int", "180", 1, 3650,
                                     N_("days after which a referral entry not checked again is "
                                        "flagged")},
+    [CONFIG_ACK_MINUTES] = {"ack_minutes", "int", "5", 1, 240,
+                            N_("minutes a verifier has to acknowledge an assignment before it is "
+                               "flagged overdue")},
+    [CONFIG_CHECKIN_MINUTES] = {"checkin_minutes", "int", "15", 1, 240,
+                                N_("minutes between check-ins of a verifier on scene; a missed "
+                                   "one escalates")},
+    [CONFIG_PRIORITY_WINDOWS] = {"priority_windows", "string", "06:00-09:00,17:00-21:00", 0, 0,
+                                 N_("the busiest hours of the local day, as HH:MM-HH:MM,...")},
 };
 
 const struct config_option *config_options(size_t *n)
@@ -332,6 +341,7 @@ void config_init(struct config *c)
     c->followup_retention_days = 30;
     c->keyring_minutes = 480;
     c->resource_check_days = 180;
+    model_roster_policy_default(&c->roster);
     c->default_country = xstrdup("US");
 }
 
@@ -420,6 +430,22 @@ static int config_apply(struct config *c, const struct config_doc *doc,
     case CONFIG_RESOURCE_CHECK_DAYS:
         c->resource_check_days = (int)n;
         break;
+    case CONFIG_ACK_MINUTES:
+        c->roster.ack_minutes = (int)n;
+        break;
+    case CONFIG_CHECKIN_MINUTES:
+        c->roster.checkin_minutes = (int)n;
+        break;
+    case CONFIG_PRIORITY_WINDOWS: {
+        char *e = NULL;
+        if (!model_windows_parse(v->value, c->roster.windows, MODEL_WINDOWS_MAX,
+                                 &c->roster.nwindows, &e)) {
+            *err = config_errf(doc, v, "priority_windows: %s", e);
+            free(e);
+            return -1;
+        }
+        break;
+    }
     case CONFIG_CHECKLIST_DIR:
         free(c->checklist_dir);
         c->checklist_dir = NULL;

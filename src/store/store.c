@@ -66,7 +66,8 @@ static const char store_migration_1[] =
     "CREATE INDEX checklist_items_report ON checklist_items(report_id);"
     "CREATE TABLE verifiers ("
     " id TEXT PRIMARY KEY, name TEXT NOT NULL, contact TEXT, channel TEXT, languages TEXT,"
-    " areas TEXT, roles TEXT, notes TEXT, created_at INTEGER, deleted_at INTEGER);"
+    " areas TEXT, roles TEXT, notes TEXT, created_at INTEGER, deleted_at INTEGER,"
+    " updated_at INTEGER);"
     "CREATE TABLE shifts ("
     " id TEXT PRIMARY KEY, person TEXT NOT NULL, role TEXT, weekday INTEGER,"
     " start_min INTEGER, end_min INTEGER, deleted_at INTEGER);"
@@ -74,8 +75,10 @@ static const char store_migration_1[] =
     " id TEXT PRIMARY KEY, report_id TEXT NOT NULL, verifier_id TEXT NOT NULL,"
     " state TEXT NOT NULL DEFAULT 'assigned', assigned_at INTEGER, acknowledged_at INTEGER,"
     " en_route_at INTEGER, on_scene_at INTEGER, reported_back_at INTEGER,"
-    " released_at INTEGER, outcome TEXT, note TEXT);"
+    " released_at INTEGER, outcome TEXT, note TEXT, declined_at INTEGER, last_word_at INTEGER,"
+    " assigned_by TEXT, message TEXT, message_state TEXT, updated_at INTEGER);"
     "CREATE INDEX assignments_report ON assignments(report_id);"
+    "CREATE INDEX assignments_verifier ON assignments(verifier_id, state);"
     "CREATE TABLE subscribers ("
     " id TEXT PRIMARY KEY, contact TEXT NOT NULL, channel TEXT NOT NULL,"
     " language TEXT NOT NULL DEFAULT 'en', areas TEXT, opted_out_at INTEGER,"
@@ -187,13 +190,14 @@ static const struct store_table store_tables[] = {
     {"checklist_items", false, STORE_COLS("report_id", "item_key", "state", "by", "at", "note")},
     {"verifiers", false,
      STORE_COLS("name", "contact", "channel", "languages", "areas", "roles", "notes",
-                "created_at", "deleted_at")},
+                "created_at", "deleted_at", "updated_at")},
     {"shifts", false,
      STORE_COLS("person", "role", "weekday", "start_min", "end_min", "deleted_at")},
     {"assignments", false,
      STORE_COLS("report_id", "verifier_id", "state", "assigned_at", "acknowledged_at",
                 "en_route_at", "on_scene_at", "reported_back_at", "released_at", "outcome",
-                "note")},
+                "note", "declined_at", "last_word_at", "assigned_by", "message", "message_state",
+                "updated_at")},
     {"subscribers", false,
      STORE_COLS("contact", "channel", "language", "areas", "opted_out_at", "created_at",
                 "updated_at")},
