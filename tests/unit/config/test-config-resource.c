@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "vigia/util.h"
+#include "vigia/text.h"
 #include "vigia/model.h"
 #include "vigia/config.h"
 
@@ -223,6 +224,87 @@ static void test_csv_errors(void **state)
     expect_error("c12.csv", "name,services,contact\nA,legal_aid,\"1\x1b[2J\"\n", ":2: contact: ");
 }
 
+/* A small deterministic generator for the mutation test. */
+static uint32_t rnd_state = 2463534242u;
+static uint32_t rnd(void)
+{
+    rnd_state ^= rnd_state << 13;
+    rnd_state ^= rnd_state >> 17;
+    rnd_state ^= rnd_state << 5;
+    return rnd_state;
+}
+
+/*
+ * Outside input must never crash the loader: mutate valid files byte by
+ * byte (the characters CSV and YAML care about most often) and check that
+ * each load either succeeds with valid text or fails with a message naming
+ * the file, leaving nothing behind. Run under ASan in CI.
+ */
+static void test_mutations(void **state)
+{
+    static const char *const bases[] = {
+        "name,services,languages,contact,notes\r\n"
+        "\"Centro, Inc.\",legal_aid;bail,\"es, en\",1,\"a \"\"b\"\"\nc\"\r\n"
+        "Dos,detention_locator,vi,2,\r\n",
+        "sample: true\nresources:\n  - name: Uno\n    services: [legal_aid, bail]\n"
+        "    contact: 1\n    detained: yes\n    checked_at: 2026-11-01\n",
+    };
+    static const char specials[] = "\",;\n\r\\:-[]{}'#\xc3\xa9\xff";
+    static const char *const names[] = {"m.csv", "m.yaml"};
+
+    (void)state;
+    for (size_t b = 0; b < UTIL_ARRAY_LEN(bases); b++) {
+        for (int round = 0; round < 1500; round++) {
+            struct config_resources rs;
+            struct buf m;
+            size_t len = strlen(bases[b]);
+            char *path, *err = NULL;
+            int edits = 1 + (int)(rnd() % 4);
+
+            buf_init(&m);
+            buf_add(&m, bases[b], len);
+            for (int e = 0; e < edits && m.len > 0; e++) {
+                size_t at = rnd() % m.len;
+                char c = specials[rnd() % (sizeof specials - 1)];
+                switch (rnd() % 4) {
+                case 0: /* replace */
+                    m.data[at] = c;
+                    break;
+                case 1: /* insert */
+                    buf_addc(&m, 0);
+                    memmove(m.data + at + 1, m.data + at, m.len - at - 1);
+                    m.data[at] = c;
+                    break;
+                case 2: /* delete */
+                    memmove(m.data + at, m.data + at + 1, m.len - at - 1);
+                    m.len--;
+                    m.data[m.len] = '\0';
+                    break;
+                default: /* truncate */
+                    m.len = at;
+                    m.data[at] = '\0';
+                    break;
+                }
+            }
+            path = put(names[b], buf_str(&m));
+            if (config_resources_load(path, now, &rs, &err) == 0) {
+                assert_null(err);
+                for (size_t i = 0; i < rs.n; i++)
+                    if (rs.items[i].r.name != NULL)
+                        assert_int_equal(text_check(rs.items[i].r.name, 0, false, NULL), TEXT_OK);
+                config_resources_fini(&rs);
+            } else {
+                assert_non_null(err);
+                assert_memory_equal(err, path, strlen(path));
+                assert_int_equal(rs.n, 0);
+                free(err);
+            }
+            free(path);
+            buf_fini(&m);
+        }
+    }
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -245,7 +327,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sample),      cmocka_unit_test(test_yaml),
         cmocka_unit_test(test_yaml_errors), cmocka_unit_test(test_csv),
-        cmocka_unit_test(test_csv_errors),
+        cmocka_unit_test(test_csv_errors),  cmocka_unit_test(test_mutations),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
