@@ -15,10 +15,13 @@
  * reason), queued again with exponential backoff for a transient one (5xx,
  * 429 with Retry-After, connection refused), or, when the request may have
  * reached the gateway but its answer was lost (timeout, dropped connection),
- * reconciled: Twilio is asked whether it has the message; the file sink is
- * searched for the key; the others are marked uncertain for a dispatcher to
- * check, never silently resent. Rows found in "sending" when the worker
- * starts (a crash) go through the same reconciliation.
+ * reconciled: Twilio is asked (after the request's timeout, so that a request
+ * still on its way is not missed) whether it has the message, which is sent
+ * again only if not; the file sink is searched for the key; the others are
+ * marked uncertain for a dispatcher to check, never silently resent. Rows
+ * found in "sending" when the worker starts (a crash) go through the same
+ * reconciliation. libcurl never reuses a connection for a second message: on
+ * a reused connection that dies it would resend the request by itself.
  */
 #ifndef VIGIA_SEND_H
 #define VIGIA_SEND_H
@@ -53,9 +56,10 @@ struct send_worker *send_worker_new(struct store *s, const struct config_send *c
 void send_worker_free(struct send_worker **w);
 
 /**
- * Rows left in "sending" by an earlier run: ask Twilio, search the file sink,
- * mark the rest uncertain. Runs the lookups to completion (blocking, bounded
- * by each channel's timeout). *uncertain gets the rows marked uncertain.
+ * Rows left in "sending" by an earlier run (a crash): the file sink is
+ * searched for their keys; Twilio rows are queued for a lookup once any
+ * request of the dead run has surely been dealt with (its timeout); the rest
+ * are marked uncertain. *uncertain gets how many. Never blocks on the network.
  */
 int send_worker_recover(struct send_worker *w, size_t *uncertain, char **err);
 

@@ -519,6 +519,7 @@ struct store_outbox_row {
     int attempts;
     char *gateway_id, *last_error;
     int64_t not_before, sending_at, updated_at;
+    bool reconcile; /* ask the gateway whether it has it before sending again */
 };
 void store_outbox_row_fini(struct store_outbox_row *r);
 void store_outbox_rows_free(struct store_outbox_row **rows, size_t n);
@@ -558,6 +559,7 @@ struct store_outbox_result {
     const char *gateway_id;        /* sent: the gateway's message id */
     const char *error;             /* the gateway's reason */
     int64_t not_before;            /* retry: not before this time */
+    bool reconcile;                /* queued: look it up at the gateway first */
 };
 /** Record outcomes in one transaction. */
 int store_outbox_finish(struct store *s, const struct store_outbox_result *res, size_t n,

@@ -102,6 +102,11 @@ int app_subscriber_add(struct app *a, const char *contact, const char *channel,
     if ((norm = model_subscriber_contact(ch, contact, a->config.default_country, err)) == NULL)
         return -1;
     alist = model_list_normalise(areas);
+    if (store_begin(a->store, err) != STORE_OK) {
+        free(norm);
+        free(alist);
+        return -1;
+    }
     frc = store_subscriber_find(a->store, norm, model_channel_name(ch), &old, NULL);
     if (frc == STORE_OK) {
         /* A duplicate: merge areas, take the newer language, keep an opt-out. */
@@ -144,6 +149,10 @@ int app_subscriber_add(struct app *a, const char *contact, const char *channel,
     } else {
         util_seterr(err, "%s", _("cannot read subscribers"));
     }
+    if (rc == STORE_OK)
+        rc = store_commit(a->store, err);
+    else
+        store_rollback(a->store);
     if (rc == STORE_OK && id_out != NULL)
         snprintf(id_out, ULID_LEN + 1, "%s", id);
     free(norm);

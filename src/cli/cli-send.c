@@ -134,7 +134,7 @@ static int cli_subscriber(const struct cli_global *g, int argc, char **argv)
         for (int i = 2; i < argc; i++) {
             if ((v = cli_send_flag(argc, argv, &i, "--channel", &missing)) != NULL)
                 channel = v;
-            else if ((v = cli_send_flag(argc, argv, &i, "--lang", &missing)) != NULL)
+            else if ((v = cli_send_flag(argc, argv, &i, "--language", &missing)) != NULL)
                 lang = v;
             else if ((v = cli_send_flag(argc, argv, &i, "--area", &missing)) != NULL)
                 areas = v;
@@ -147,6 +147,8 @@ static int cli_subscriber(const struct cli_global *g, int argc, char **argv)
         }
         if (contact == NULL)
             return cli_usage_error("%s", _("subscriber add needs a CONTACT"));
+        if (lang == NULL)
+            lang = g->lang; /* --lang is global: it also sets the language of messages */
         if ((a = cli_open(g, false)) == NULL)
             return 1;
         if (app_subscriber_add(a, contact, channel, lang, areas, id, &merged, &err) != 0)
@@ -289,7 +291,7 @@ static int cli_broadcast_draft(const struct cli_global *g, int argc, char **argv
             buf_adds(&reports, v);
         } else if ((v = cli_send_flag(argc, argv, &i, "--template", &missing)) != NULL)
             d.template_name = v;
-        else if ((v = cli_send_flag(argc, argv, &i, "--lang", &missing)) != NULL)
+        else if ((v = cli_send_flag(argc, argv, &i, "--language", &missing)) != NULL)
             d.languages = v;
         else if ((v = cli_send_flag(argc, argv, &i, "--area", &missing)) != NULL)
             d.areas = v;
@@ -305,6 +307,8 @@ static int cli_broadcast_draft(const struct cli_global *g, int argc, char **argv
         }
     }
     d.report_ids = reports.len ? buf_str(&reports) : NULL;
+    if (d.languages == NULL)
+        d.languages = g->lang; /* --lang is global: it also sets the language of messages */
     if ((a = cli_open(g, false)) == NULL) {
         buf_fini(&reports);
         return 1;
@@ -345,7 +349,7 @@ static int cli_broadcast(const struct cli_global *g, int argc, char **argv)
             json = true;
         else if (strcmp(argv[i], "--use-gsm7") == 0)
             gsm7 = true;
-        else if ((v = cli_send_flag(argc, argv, &i, "--lang", &missing)) != NULL)
+        else if ((v = cli_send_flag(argc, argv, &i, "--language", &missing)) != NULL)
             lang = v;
         else if ((v = cli_send_flag(argc, argv, &i, "--text", &missing)) != NULL)
             text = v;
@@ -360,6 +364,8 @@ static int cli_broadcast(const struct cli_global *g, int argc, char **argv)
     }
     if (id == NULL)
         return cli_usage_error(_("broadcast %s needs a broadcast ID"), argv[1]);
+    if (lang == NULL)
+        lang = g->lang;
     if ((a = cli_open(g, false)) == NULL)
         return 1;
     if (strcmp(argv[1], "preview") == 0 || strcmp(argv[1], "status") == 0) {
@@ -396,7 +402,7 @@ static int cli_broadcast(const struct cli_global *g, int argc, char **argv)
         }
     } else if (strcmp(argv[1], "edit") == 0) {
         if (lang == NULL || (text == NULL && !gsm7))
-            rc = cli_usage_error("%s", _("broadcast edit needs --lang L and --text TEXT or "
+            rc = cli_usage_error("%s", _("broadcast edit needs --language L and --text TEXT or "
                                          "--use-gsm7"));
         else if ((gsm7 ? app_broadcast_use_gsm7(a, id, lang, &err)
                        : app_broadcast_edit(a, id, lang, text, &err)) != 0)

@@ -95,6 +95,15 @@ void send_req_common(struct send_req *r, const struct config_channel *cc)
     curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(r->easy, CURLOPT_USERAGENT, "vigia/" PACKAGE_VERSION);
     curl_easy_setopt(r->easy, CURLOPT_PROTOCOLS_STR, "http,https,smtp,smtps");
+    /*
+     * A fresh connection for every message. On a reused connection that dies
+     * before the answer, libcurl silently sends the request again on a new
+     * one; when the gateway had already taken the message, that is a second
+     * message. We would rather decide that ourselves (reconcile or mark
+     * uncertain) than have it done behind our back.
+     */
+    curl_easy_setopt(r->easy, CURLOPT_FRESH_CONNECT, 1L);
+    curl_easy_setopt(r->easy, CURLOPT_FORBID_REUSE, 1L);
 }
 
 /* True when a transfer error happened before any request byte left. */
@@ -341,7 +350,10 @@ static enum send_outcome send_signal_parse(struct send_req *r, const struct conf
     j = json_loadb(buf_str(&r->resp), r->resp.len, 0, NULL);
     result = json_object_get(j, "result");
     error = json_object_get(j, "error");
-    if (http == 200 && json_is_integer(json_object_get(result, "timestamp"))) {
+    if (http == 429 || http >= 500) {
+        *reason = xasprintf("HTTP %ld", http);
+        out = SEND_TRANSIENT;
+    } else if (http == 200 && json_is_integer(json_object_get(result, "timestamp"))) {
         *gateway_id =
             xasprintf("%lld", (long long)json_integer_value(json_object_get(result, "timestamp")));
         out = SEND_OK;
@@ -464,8 +476,12 @@ static enum send_outcome send_smtp_parse(struct send_req *r, const struct config
     if (res == CURLE_LOGIN_DENIED || res == CURLE_URL_MALFORMAT ||
         res == CURLE_UNSUPPORTED_PROTOCOL)
         return SEND_PERMANENT;
-    /* Only once the whole message left could the server have taken it. */
-    if (send_never_sent(r, res) || r->payload_off < r->payload.len)
+    /*
+     * Only once the whole message left could the server have taken it
+     * (CURLINFO_REQUEST_SIZE counts HTTP requests only, so it is no use here).
+     */
+    if (res == CURLE_COULDNT_CONNECT || res == CURLE_COULDNT_RESOLVE_HOST ||
+        r->payload_off < r->payload.len)
         return SEND_TRANSIENT;
     return SEND_AMBIGUOUS;
 }

@@ -267,6 +267,22 @@ static const char *send_own(struct send_worker *w, char *s)
 
 /* Queue an outcome; @gateway_id and @error are taken over. */
 static void send_result(struct send_worker *w, int64_t rowid, enum store_outbox_state st,
+                        char *gateway_id, char *error, int64_t not_before);
+
+/*
+ * The answer to a sent message was lost: look it up at the gateway later,
+ * once any request still on its way there has surely been dealt with.
+ */
+static void send_reconcile_later(struct send_worker *w, int64_t rowid, int64_t since, char *why)
+{
+    const struct config_channel *cc = w->ch[MODEL_CHANNEL_SMS].cc;
+
+    send_result(w, rowid, STORE_OUTBOX_QUEUED, NULL, why, since + cc->timeout_ms + 1000);
+    w->res[w->nres - 1].reconcile = true;
+    w->stats.retried--;
+}
+
+static void send_result(struct send_worker *w, int64_t rowid, enum store_outbox_state st,
                         char *gateway_id, char *error, int64_t not_before)
 {
     if (w->nres == w->capres) {
@@ -445,10 +461,10 @@ static void send_done(struct send_worker *w, struct send_req *r, CURLcode res)
         free(gid);
         if (r->channel == MODEL_CHANNEL_SMS) {
             /* Ask Twilio whether it has the message before anything else. */
-            struct send_req *l = send_req_new(r->channel, SEND_REQ_LOOKUP, &r->row, r->text);
-            r->text = NULL;
+            char *msg = xasprintf(_("answer lost (%s); looking it up before resending"),
+                                  reason ? reason : "?");
             free(reason);
-            send_start(w, l);
+            send_reconcile_later(w, r->row.rowid, timeutil_now_ms(), msg);
             return;
         }
         {
@@ -551,7 +567,10 @@ static int send_claim(struct send_worker *w, int c, int64_t now, char **err)
             free(text);
             continue;
         }
-        send_start(w, send_req_new(c, SEND_REQ_SEND, &rows[i], text));
+        send_start(w, send_req_new(c,
+                                   rows[i].reconcile && c == MODEL_CHANNEL_SMS ? SEND_REQ_LOOKUP
+                                                                               : SEND_REQ_SEND,
+                                   &rows[i], text));
     }
     store_outbox_rows_free(&rows, n);
     return 0;
@@ -713,11 +732,10 @@ int send_worker_recover(struct send_worker *w, size_t *uncertain, char **err)
                 continue;
             }
         } else if (c == MODEL_CHANNEL_SMS && ch->enabled) {
-            char *text = send_text_for(w, &rows[i], &terr);
-            if (text != NULL) {
-                send_start(w, send_req_new(c, SEND_REQ_LOOKUP, &rows[i], text));
-                continue;
-            }
+            send_reconcile_later(w, rows[i].rowid, rows[i].sending_at,
+                                 xstrdup(_("interrupted while sending; looking it up before "
+                                           "resending")));
+            continue;
         }
         send_result(w, rows[i].rowid, STORE_OUTBOX_UNCERTAIN, NULL,
                     terr ? terr
@@ -727,28 +745,6 @@ int send_worker_recover(struct send_worker *w, size_t *uncertain, char **err)
         (*uncertain)++;
     }
     store_outbox_rows_free(&rows, n);
-    /* Run the Twilio lookups to completion (each bounded by its timeout). */
-    while (w->stats.in_flight > 0) {
-        int running;
-        struct pollfd fds[256];
-        size_t nf = send_worker_pollfds(w, fds, UTIL_ARRAY_LEN(fds));
-        int64_t t = send_worker_timeout(w);
-        if (poll(fds, nf, (int)(t < 0 || t > 1000 ? 1000 : t)) < 0 && errno != EINTR)
-            break;
-        for (size_t i = 0; i < nf; i++)
-            if (fds[i].revents)
-                curl_multi_socket_action(
-                    w->multi, fds[i].fd,
-                    ((fds[i].revents & POLLIN) ? CURL_CSELECT_IN : 0) |
-                        ((fds[i].revents & POLLOUT) ? CURL_CSELECT_OUT : 0) |
-                        ((fds[i].revents & (POLLERR | POLLHUP)) ? CURL_CSELECT_ERR : 0),
-                    &running);
-        if (w->curl_deadline >= 0 && timeutil_now_ms() >= w->curl_deadline) {
-            w->curl_deadline = -1;
-            curl_multi_socket_action(w->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-        }
-        send_read_done(w);
-    }
     rc = send_flush(w, err);
     *uncertain = w->stats.uncertain;
     return rc;

@@ -355,7 +355,7 @@ void store_outbox_rows_free(struct store_outbox_row **rows, size_t n)
 #define STORE_OUTBOX_COLS                                                                          \
     "o.rowid, o.id, o.broadcast_id, o.subscriber_id, o.channel, o.idempotency_key,"                \
     " o.contact, o.language, o.state, o.attempts, o.gateway_id, o.last_error, o.not_before,"       \
-    " o.sending_at, o.updated_at"
+    " o.sending_at, o.updated_at, o.reconcile"
 
 static void store_outbox_from_row(sqlite3_stmt *st, struct store_outbox_row *r)
 {
@@ -379,6 +379,7 @@ static void store_outbox_from_row(sqlite3_stmt *st, struct store_outbox_row *r)
     r->not_before = sqlite3_column_int64(st, 12);
     r->sending_at = sqlite3_column_int64(st, 13);
     r->updated_at = sqlite3_column_int64(st, 14);
+    r->reconcile = sqlite3_column_int(st, 15) != 0;
 }
 
 /* Collect rows of a prepared statement into a new array. */
@@ -514,10 +515,11 @@ int store_outbox_finish(struct store *s, const struct store_outbox_result *res, 
         return STORE_OK;
     if ((rc = store_begin(s, err)) != STORE_OK)
         return rc;
-    st = store_stmt(s,
-                    "UPDATE outbox SET state = ?2, gateway_id = coalesce(?3, gateway_id),"
-                    " last_error = ?4, not_before = ?5, updated_at = ?6 WHERE rowid = ?1",
-                    err);
+    st = store_stmt(
+        s,
+        "UPDATE outbox SET state = ?2, gateway_id = coalesce(?3, gateway_id),"
+        " last_error = ?4, not_before = ?5, updated_at = ?6, reconcile = ?7 WHERE rowid = ?1",
+        err);
     if (st == NULL) {
         rc = STORE_ERR_IO;
         goto fail;
@@ -535,6 +537,7 @@ int store_outbox_finish(struct store *s, const struct store_outbox_result *res, 
             sqlite3_bind_null(st, 4);
         sqlite3_bind_int64(st, 5, res[i].not_before);
         sqlite3_bind_int64(st, 6, timeutil_now_ms());
+        sqlite3_bind_int(st, 7, res[i].reconcile);
         rc = sqlite3_step(st);
         sqlite3_reset(st);
         sqlite3_clear_bindings(st);
