@@ -27,11 +27,9 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "vigia/util.h"
-
-#include "vigia/store.h"
-
 #include "vigia/i18n.h"
+#include "vigia/util.h"
+#include "vigia/store.h"
 
 struct sync_session {
     struct store *s;
@@ -39,6 +37,7 @@ struct sync_session {
     char *relay;
     char network[ULID_LEN + 1];
     int64_t epoch;
+    int64_t post_epoch; /* the epoch of the batch in flight */
     unsigned char sign_sk[SYNC_SIGN_SK_BYTES];
     char *sign_pk_b64;
     bool post_inflight, get_inflight;
@@ -133,8 +132,8 @@ static void sync_session_backoff(struct sync_session *ss)
 {
     ss->st.online = false;
     ss->backoff_ms = ss->backoff_ms ? ss->backoff_ms * 2 : 500;
-    if (ss->backoff_ms > 60000)
-        ss->backoff_ms = 60000;
+    if (ss->backoff_ms > 30000)
+        ss->backoff_ms = 30000;
     ss->retry_at = timeutil_now_ms() + ss->backoff_ms;
 }
 
@@ -259,6 +258,18 @@ bool sync_session_idle(struct sync_session *ss)
 
 /* ---- sending ------------------------------------------------------------------- */
 
+/* Take up a key epoch changed by another process; true when it changed. */
+static bool sync_session_reload_epoch(struct sync_session *ss)
+{
+    int64_t epoch = 0;
+
+    store_sync_get_int(ss->s, "net.epoch", 0, &epoch, NULL);
+    if (epoch <= ss->epoch)
+        return false;
+    ss->epoch = epoch;
+    return true;
+}
+
 static void sync_session_post_done(long status, const char *body, size_t len, const char *error,
                                    void *data)
 {
@@ -286,6 +297,23 @@ static void sync_session_post_done(long status, const char *body, size_t len, co
         }
         return;
     }
+    if (status == 409) {
+        /*
+         * The relay holds another envelope under this batch number (one sent
+         * before an epoch change, whose answer was lost): it was delivered;
+         * number the next batch past it.
+         */
+        store_sync_get_int(ss->s, "send.pending_seq", 0, &seq, NULL);
+        if (store_begin(ss->s, NULL) == STORE_OK &&
+            store_sync_set_int(ss->s, "send.batch", seq, NULL) == STORE_OK &&
+            store_sync_set(ss->s, "send.pending", NULL, NULL) == STORE_OK &&
+            store_commit(ss->s, NULL) == STORE_OK)
+            return;
+        store_rollback(ss->s);
+    }
+    if ((status == 401 || status == 403) &&
+        (sync_session_reload_epoch(ss) || ss->post_epoch != ss->epoch))
+        return; /* the key was rotated meanwhile: try again under the new epoch */
     if (status == 0)
         sync_session_error(ss, _("relay %s is unreachable: %s"), ss->relay, error ? error : "?");
     else if (status == 401 || status == 403)
@@ -378,6 +406,18 @@ static void sync_session_send(struct sync_session *ss)
         return;
     }
     free(pending);
+    {
+        struct sync_header h;
+        if (sync_envelope_header(env, elen, &h, NULL) != 0 || h.epoch != ss->epoch) {
+            /* Sealed under a key epoch since replaced: seal the ops again. */
+            free(env);
+            store_sync_set(ss->s, "send.pending", NULL, NULL);
+            if (sync_session_build(ss, &err) != STORE_OK)
+                goto fail;
+            sync_session_send(ss);
+            return;
+        }
+    }
     url = xasprintf("%s/v1/networks/%s/batches", ss->relay, ss->network);
     hdr = sync_session_headers(ss, "application/octet-stream");
     sync_client_request(ss->client, "POST", url, (const char *const *)hdr, env, elen, 60,
@@ -386,6 +426,7 @@ static void sync_session_send(struct sync_session *ss)
     free(url);
     free(env);
     ss->post_inflight = true;
+    ss->post_epoch = ss->epoch;
     return;
 fail:
     sync_session_error(ss, _("cannot prepare a batch: %s"), err ? err : "?");
@@ -416,6 +457,8 @@ static void sync_session_get_done(long status, const char *body, size_t len, con
         ss->get_due = ss->st.received_batches > before || ss->get_due;
         return;
     }
+    if ((status == 401 || status == 403) && sync_session_reload_epoch(ss))
+        return;
     if (status == 0)
         sync_session_error(ss, _("relay %s is unreachable: %s"), ss->relay, error ? error : "?");
     else if (status == 401 || status == 403)

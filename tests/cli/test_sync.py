@@ -436,7 +436,12 @@ def t_rotate():
                       if '"this_device":true' in l.replace(" ", "")][0])["id"]
     p = A.run("network", "rotate", "--remove", cid)
     assert "epoch is now 2" in p.stdout, p.stdout
+    # B wrote before it heard of the rotation: its batch is sealed again under the new key.
+    rb = B.add("written by B under the old key")
     B.sync()
+    B.sync()
+    A.sync()
+    assert rb in A.reports(), "B's pending batch was lost across the rotation"
     assert "vigia-invite" in B.run("network", "invite").stdout
     _, keys = invite_keys(B.run("network", "invite").stdout.strip())
     assert 2 in keys, "B did not get the new key"
