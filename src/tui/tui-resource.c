@@ -25,16 +25,13 @@
 
 #include <curses.h>
 
+#include "vigia/i18n.h"
 #include "vigia/util.h"
-
 #include "vigia/text.h"
-
 #include "vigia/model.h"
-
 #include "vigia/app.h"
 
 #include "private.h"
-#include "vigia/i18n.h"
 
 /* Which filter is being typed. */
 enum tui_rfield { TUI_RF_NONE, TUI_RF_WORDS, TUI_RF_LANGUAGE, TUI_RF_AREA };
@@ -113,12 +110,45 @@ static void tui_resources_fetch(struct tui *t)
             r->sel = i;
 }
 
+bool tui_resources_recalc(struct tui *t)
+{
+    struct tui_resources *r = t->res;
+    size_t n;
+    bool same;
+
+    if (r == NULL)
+        return false;
+    n = r->n;
+    /* Compare by ids and update times: the list is small. */
+    char *before = NULL;
+    struct buf b;
+    buf_init(&b);
+    buf_adds(&b, "");
+    for (size_t i = 0; i < r->n; i++)
+        buf_printf(&b, "%s%lld,", r->rows[i].id, (long long)r->rows[i].updated_at);
+    before = buf_steal(&b);
+    tui_resources_fetch(t);
+    buf_init(&b);
+    buf_adds(&b, "");
+    for (size_t i = 0; i < r->n; i++)
+        buf_printf(&b, "%s%lld,", r->rows[i].id, (long long)r->rows[i].updated_at);
+    same = n == r->n && strcmp(before, buf_str(&b)) == 0;
+    buf_fini(&b);
+    free(before);
+    return !same;
+}
+
 int tui_resources_open(struct tui *t, const char *report_id)
 {
     struct tui_resources *r = tui_res(t);
 
     r->back = t->screen;
     r->editing = TUI_RF_NONE;
+    /* Each look-up starts afresh: an old filter would hide entries unnoticed. */
+    tui_edit_set(&r->words, "");
+    tui_edit_set(&r->language, "");
+    tui_edit_set(&r->area, "");
+    r->need = -1;
     r->report_id[0] = '\0';
     FREE(&r->report_place);
     if (report_id != NULL) {
@@ -409,7 +439,8 @@ void tui_resources_draw(struct tui *t)
     werase(w);
     if (r->report_id[0] != '\0')
         /* TRANSLATORS: title while choosing an organisation for a caller; %s is the place. */
-        s = xasprintf(_(" Refer the caller of \"%s\" to…"), r->report_place ? r->report_place : "?");
+        s = xasprintf(_(" Refer the caller of \"%s\" to…"),
+                      r->report_place ? r->report_place : "?");
     else
         /* TRANSLATORS: title of the referral directory. */
         s = xasprintf("%s", _(" Resources: trusted organisations"));

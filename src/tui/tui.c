@@ -196,6 +196,8 @@ static void tui_redraw(struct tui *t)
     if (d & TUI_RECALC) {
         tui_queue_fetch(t);
         d |= TUI_DIRTY_QUEUE | TUI_DIRTY_DETAIL | TUI_DIRTY_STATUS;
+        if (t->screen == TUI_SCREEN_RESOURCES && tui_resources_recalc(t))
+            d |= TUI_DIRTY_FULL; /* another process changed the directory */
     }
     d |= t->dirty & TUI_DIRTY_STATUS; /* a fetch may have set a message */
     if (!tui_editing(t))

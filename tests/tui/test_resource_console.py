@@ -164,6 +164,17 @@ def main():
             assert kinds["resource.referred"]["detail"]["name"] == "United We Dream", ev
             assert "followup.drafted" in kinds, ev
 
+        @test("an entry another process adds appears while the directory is open")
+        def _():
+            keys("R")
+            wait_for("Resources: trusted organisations")
+            vigia("resource", "add", "--name", "Zeta Fianzas", "--service", "bail", "--contact",
+                  "555-0199")
+            s = wait_for("Zeta Fianzas")
+            assert "555-0199" in s, s
+            keys("Escape")
+            wait_for("5th and Main")
+
         @test("the help lists the directory keys")
         def _():
             keys("?")
