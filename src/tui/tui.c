@@ -391,8 +391,8 @@ int tui_run(struct app *a, const struct tui_options *o)
     struct tui t;
     struct sigaction old[UTIL_ARRAY_LEN(tui_signals)];
     struct pollfd fds[3];
-    int nfds, watch, rc = 0;
-    int64_t minute;
+    int nfds, watch, rc = 0, rechecks = 0;
+    int64_t minute, recheck_at = 0;
 
     memset(&t, 0, sizeof t);
     t.app = a;
@@ -429,6 +429,7 @@ int tui_run(struct app *a, const struct tui_options *o)
     for (;;) {
         int64_t now;
         int timeout, pr;
+        bool watched;
 
         if (tui_sig_quit || (t.dirty & TUI_QUIT))
             break;
@@ -436,6 +437,8 @@ int tui_run(struct app *a, const struct tui_options *o)
         /* Sleep until the clock in the status bar changes, or something happens. */
         now = timeutil_now_ms();
         timeout = (int)(60000 - now % 60000) + 5;
+        if (recheck_at > 0 && (recheck_at <= now || recheck_at - now < timeout))
+            timeout = recheck_at > now ? (int)(recheck_at - now) : 0;
         pr = poll(fds, (nfds_t)nfds, timeout);
         if (pr < 0 && errno != EINTR) {
             rc = 1;
@@ -452,8 +455,20 @@ int tui_run(struct app *a, const struct tui_options *o)
             tui_sig_winch = 0;
             tui_resize(&t);
         }
-        if (pr > 0 && nfds > 2 && (fds[2].revents & POLLIN) && app_changed(a))
-            t.dirty |= TUI_RECALC;
+        /*
+         * Another process's commit writes the WAL in several steps, and the
+         * first wakes us before the commit is visible: look again shortly
+         * after each burst of file events, twice, then sleep.
+         */
+        watched = pr > 0 && nfds > 2 && (fds[2].revents & POLLIN);
+        if (watched || (recheck_at > 0 && timeutil_now_ms() >= recheck_at)) {
+            if (app_changed(a))
+                t.dirty |= TUI_RECALC;
+            if (watched)
+                rechecks = 0;
+            recheck_at = rechecks < 2 ? timeutil_now_ms() + (rechecks ? 900 : 100) : 0;
+            rechecks++;
+        }
         if (pr > 0 && (fds[0].revents & POLLIN))
             tui_read_keys(&t);
         else if (pr > 0 && (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)))
