@@ -23,19 +23,15 @@
 
 #include <jansson.h>
 
+#include "vigia/i18n.h"
 #include "vigia/util.h"
-
 #include "vigia/text.h"
-
 #include "vigia/model.h"
-
 #include "vigia/config.h"
 #include "vigia/store.h"
-
 #include "vigia/app.h"
 
 #include "private.h"
-#include "vigia/i18n.h"
 
 /* ---- helpers ---------------------------------------------------------------- */
 
@@ -119,6 +115,32 @@ int app_resource_add(struct app *a, struct model_resource *r, char **err)
 
     if (app_resource_need_actor(a, err) != 0 || app_resource_prepare(r, now, err) != 0)
         return -1;
+    {
+        /* One entry per organisation: look-ups by name must stay unambiguous. */
+        struct model_resource *rows = NULL;
+        size_t n = 0;
+        char *fname = text_fold(r->name);
+        bool dup = false;
+        if (store_resource_list(a->store, NULL, &rows, &n, err) != STORE_OK) {
+            free(fname);
+            return -1;
+        }
+        for (size_t i = 0; i < n && !dup; i++) {
+            char *f = text_fold(rows[i].name ? rows[i].name : "");
+            if (strcmp(f, fname) == 0 && strcmp(rows[i].id, r->id) != 0) {
+                util_seterr(err,
+                            _("'%s' is already in the directory (%s); import a file to "
+                              "update it"),
+                            rows[i].name, rows[i].id);
+                dup = true;
+            }
+            free(f);
+        }
+        free(fname);
+        store_resources_free(rows, n);
+        if (dup)
+            return -1;
+    }
     if (r->id[0] == '\0')
         ulid_new(now, r->id);
     if (r->created_at == 0)

@@ -14,8 +14,9 @@
  *
  * Layout (80x24 and up): title, two filter rows, the list, a separator,
  * six rows of details and a line of key hints. Data comes from
- * app_resource_search when the screen opens and whenever a filter changes;
- * drawing never queries.
+ * app_resource_search when the screen opens, whenever a filter changes and
+ * when another process changed the database; drawing never queries. Each
+ * opening starts without filters, so an old one never hides an entry.
  */
 #include "config.h"
 

@@ -338,6 +338,15 @@ static void test_add(void **state)
     assert_string_equal(r.name, "Café Legal");
     model_resource_fini(&r);
     ASSERT_NAMES(a, "cafe", NULL, NULL, NULL, "Café Legal");
+    /* The same organisation twice (case and accents aside) is refused. */
+    model_resource_init(&r);
+    r.name = xstrdup("CAFE LEGAL");
+    r.services = 1;
+    r.contact = xstrdup("556");
+    assert_int_equal(app_resource_add(a, &r, &err), -1);
+    assert_non_null(strstr(err, "already in the directory"));
+    FREE(&err);
+    model_resource_fini(&r);
     model_resource_init(&r);
     r.name = xstrdup("bell\a");
     r.services = 1;
