@@ -292,6 +292,10 @@ int app_verification_get(struct app *a, const char *id, struct app_verification 
     }
     int vi = model_checklist_find(out->list, MODEL_CHECK_VERIFIER);
     out->verifier = observed || (vi >= 0 && out->checks[vi].state == MODEL_YES);
+    /* An answer a verifier gave from the scene (app_assignment_observe) is an observation. */
+    for (size_t i = 0; i < out->list->n && !out->verifier; i++)
+        out->verifier = out->checks[i].by != NULL && out->checks[i].state != MODEL_UNKNOWN &&
+                        strncmp(out->checks[i].by, APP_VERIFIER_BY, strlen(APP_VERIFIER_BY)) == 0;
     rc = 0;
 out:
     for (size_t k = 0; k < nrows; k++)

@@ -200,6 +200,16 @@ static void test_status_rules(void **state)
     assert_int_equal(status_of(a, id), MODEL_STATUS_CONFIRMED);
     assert_int_equal(count_events(a, id, "status.changed"), 2);
 
+    /* An answer relayed from a verifier on scene is an observation too. */
+    add(a, "Elm and 2nd", NULL, MODEL_UNKNOWN, id);
+    assert_int_equal(status(a, id, MODEL_STATUS_VERIFYING, NULL, &err), 0);
+    assert_int_not_equal(status(a, id, MODEL_STATUS_CONFIRMED, "vests", &err), 0);
+    FREE(&err);
+    assert_int_equal(app_set_actor(a, APP_VERIFIER_BY "Marta (ana)", false, &err), 0);
+    check(a, id, "agency_markings", MODEL_YES, "ERO on the vests");
+    assert_int_equal(app_set_actor(a, "ana", false, &err), 0);
+    assert_int_equal(status(a, id, MODEL_STATUS_CONFIRMED, "Marta saw ERO vests", &err), 0);
+
     add(a, "Olive", NULL, MODEL_YES, id);
     assert_int_equal(app_verification_get(a, id, &v, NULL), 0);
     assert_true(v.first_hand);
