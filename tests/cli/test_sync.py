@@ -87,10 +87,14 @@ class Relay:
     def stop(self, sig=signal.SIGTERM):
         if self.proc is not None:
             self.proc.send_signal(sig)
-            self.proc.wait(10)
-            if self.proc.stderr:
-                self.proc.stderr.close()
+            _, err = self.proc.communicate(timeout=10)
+            code = self.proc.returncode
             self.proc = None
+            err = err.decode(errors="replace")
+            for bad in ("Sanitizer", "runtime error:"):
+                assert bad not in err, err
+            if sig == signal.SIGTERM:
+                assert code == 0, (code, err)
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
@@ -457,7 +461,12 @@ def t_rotate():
     assert not [r for r in B.reports().values() if r["what"] == "from the lost laptop"]
 
 
-relay.stop()
+@test
+def t_relay_stops():
+    """the relay stops cleanly on SIGTERM, with no sanitizer report"""
+    relay.stop()
+
+
 print("1..%d" % len(results))
 for i, (ok, name, diag) in enumerate(results, 1):
     print("%s %d - %s" % ("ok" if ok else "not ok", i, name))
