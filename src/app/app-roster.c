@@ -829,7 +829,8 @@ int app_roster(struct app *a, int64_t now, struct app_verifier_status **out, siz
             model_assignment_fini(&last);
         } else {
             struct model_report r;
-            st->last_word = st->current.last_word_at;
+            st->last_word = st->current.last_word_at ? st->current.last_word_at
+                                                     : st->current.at[MODEL_ASSIGN_ASSIGNED];
             if (store_report_get(a->store, st->current.report_id, &r, NULL) == STORE_OK) {
                 st->place = xstrdup(r.area && *r.area ? r.area : r.location);
                 model_report_fini(&r);

@@ -55,6 +55,7 @@ enum tui_screen {
     TUI_SCREEN_HELP,
     TUI_SCREEN_NAME, /* who is at the keyboard */
     TUI_SCREEN_RESOURCES, /* the referral directory (tui-resource.c) */
+    TUI_SCREEN_ROSTER,    /* roster, assign pane, handoff brief (tui-roster.c) */
 };
 
 /* One key as wget_wch returned it: a character, or a KEY_* code when fn. */
@@ -221,6 +222,7 @@ struct tui {
     char *name_err;
 
     struct tui_resources *res; /* the referral directory (tui-resource.c) */
+    struct tui_roster *roster; /* verifiers, assignments, handoff (tui-roster.c) */
     char *msg; /* status message until the next key */
     bool msg_error;
     int64_t now;
@@ -283,5 +285,24 @@ bool tui_resources_recalc(struct tui *t);
 /** True while a filter of the directory is being typed. */
 bool tui_resources_editing(const struct tui *t);
 void tui_resources_fini(struct tui *t);
+
+/* tui-roster.c */
+/** The roster ('V'): every verifier's status, assignment, last word; state keys. */
+int tui_roster_open(struct tui *t);
+/** The assign pane ('a' on a report): verifiers ranked for @report_id; Enter assigns. */
+int tui_roster_assign_open(struct tui *t, const char *report_id);
+/** The shift handoff brief ('H'). */
+int tui_roster_handoff_open(struct tui *t);
+int tui_roster_key(struct tui *t, const struct tui_key *k);
+void tui_roster_draw(struct tui *t);
+/**
+ * Timer: escalate missed check-ins (beep, flash, a "call them" message,
+ * once per assignment) and refresh the roster when in front. Returns dirty
+ * bits.
+ */
+int tui_roster_tick(struct tui *t);
+/** Milliseconds until the next overdue deadline, or -1 when none. */
+int tui_roster_timeout(struct tui *t);
+void tui_roster_fini(struct tui *t);
 
 #endif

@@ -361,6 +361,8 @@ int tui_report_key(struct tui *t, const struct tui_key *k)
     }
     if (tui_key_is(k, 'f') && t->has_open) /* refer the caller (tui-resource.c) */
         return tui_resources_open(t, t->open.id);
+    if (tui_key_is(k, 'a') && t->has_open) /* send a verifier (tui-roster.c) */
+        return tui_roster_assign_open(t, t->open.id);
     return tui_scroll_key(t, k);
 }
 

@@ -275,6 +275,12 @@ int tui_queue_key(struct tui *t, const struct tui_key *k)
         return tui_resources_open(t, NULL);
     if (tui_key_is(k, 'f') && tui_selected(t) != NULL) /* refer the selected report's caller */
         return tui_resources_open(t, tui_selected(t)->id);
+    if (tui_key_is(k, 'V')) /* the roster (tui-roster.c) */
+        return tui_roster_open(t);
+    if (tui_key_is(k, 'a') && tui_selected(t) != NULL) /* send a verifier */
+        return tui_roster_assign_open(t, tui_selected(t)->id);
+    if (tui_key_is(k, 'H')) /* the shift handoff brief */
+        return tui_roster_handoff_open(t);
     if (tui_key_is(k, 'd')) {
         t->hide_detail = !t->hide_detail;
         return TUI_HANDLED | TUI_REFLOW;

@@ -220,6 +220,8 @@ static void tui_redraw(struct tui *t)
             tui_help_draw(t);
         else if (t->screen == TUI_SCREEN_RESOURCES)
             tui_resources_draw(t);
+        else if (t->screen == TUI_SCREEN_ROSTER)
+            tui_roster_draw(t);
         else
             tui_name_draw(t);
         wnoutrefresh(t->w_full);
@@ -274,6 +276,9 @@ static int tui_key(struct tui *t, const struct tui_key *k)
         break;
     case TUI_SCREEN_RESOURCES:
         r |= tui_resources_key(t, k);
+        break;
+    case TUI_SCREEN_ROSTER:
+        r |= tui_roster_key(t, k);
         break;
     }
     return r;
@@ -375,6 +380,7 @@ static void tui_fini(struct tui *t)
     tui_report_close(t);
     tui_form_close(t);
     tui_resources_fini(t);
+    tui_roster_fini(t);
     tui_queue_fini(t);
     tui_edit_fini(&t->name_edit);
     FREE(&t->name_err);
@@ -420,6 +426,7 @@ int tui_run(struct app *a, const struct tui_options *o)
     watch = app_watch_fd(a);
     app_changed(a); /* note the database's current version */
     t.dirty = TUI_REFLOW | TUI_CLEAR;
+    t.dirty |= tui_roster_tick(&t); /* a check-in missed while the console was closed */
 
     fds[0] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
     fds[1] = (struct pollfd){.fd = tui_sig_pipe[0], .events = POLLIN};
@@ -427,8 +434,8 @@ int tui_run(struct app *a, const struct tui_options *o)
     nfds = watch >= 0 ? 3 : 2;
     minute = timeutil_now_ms() / 60000;
     for (;;) {
-        int64_t now;
-        int timeout, pr;
+        int64_t now, roster_at = 0;
+        int timeout, pr, rt;
         bool watched;
 
         if (tui_sig_quit || (t.dirty & TUI_QUIT))
@@ -437,6 +444,11 @@ int tui_run(struct app *a, const struct tui_options *o)
         /* Sleep until the clock in the status bar changes, or something happens. */
         now = timeutil_now_ms();
         timeout = (int)(60000 - now % 60000) + 5;
+        /* ...or until an assignment becomes overdue (tui-roster.c). */
+        if ((rt = tui_roster_timeout(&t)) >= 0 && rt < timeout) {
+            timeout = rt;
+            roster_at = now + rt;
+        }
         if (recheck_at > 0 && (recheck_at <= now || recheck_at - now < timeout))
             timeout = recheck_at > now ? (int)(recheck_at - now) : 0;
         pr = poll(fds, (nfds_t)nfds, timeout);
@@ -477,7 +489,9 @@ int tui_run(struct app *a, const struct tui_options *o)
         if (now / 60000 != minute) {
             /* The clock, the ages and staleness move on; expired reports leave. */
             minute = now / 60000;
-            t.dirty |= TUI_RECALC | TUI_DIRTY_ALL;
+            t.dirty |= TUI_RECALC | TUI_DIRTY_ALL | tui_roster_tick(&t);
+        } else if (roster_at > 0 && now >= roster_at) {
+            t.dirty |= tui_roster_tick(&t); /* overdue highlight, missed check-in escalation */
         }
     }
     tui_signals_restore(old);
