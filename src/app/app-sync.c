@@ -15,16 +15,13 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "vigia/i18n.h"
 #include "vigia/util.h"
-
 #include "vigia/store.h"
-
 #include "vigia/sync.h"
-
 #include "vigia/app.h"
 
 #include "private.h"
-#include "vigia/i18n.h"
 
 struct app_sync {
     struct app *app;
@@ -395,44 +392,49 @@ void app_sync_status_offline(struct app *a, struct app_sync_status *out)
 int app_sync_run(struct app *a, bool once, const volatile sig_atomic_t *stop,
                  struct app_sync_status *out, char **err)
 {
-    struct sync_session *ss = sync_session_new(a->store, err);
-    int rc = 0;
+    struct app_sync *as;
+    int rc = 0, wfd;
 
-    if (ss == NULL)
-        return -1;
     if (once) {
+        struct sync_session *ss = sync_session_new(a->store, err);
+        if (ss == NULL)
+            return -1;
         rc = app_sync_drain(ss, err);
-    } else {
-        int wfd = store_watch_fd(a->store);
-        store_changed(a->store);
-        sync_session_kick(ss);
-        while (stop == NULL || !*stop) {
-            struct pollfd fds[64];
-            size_t n = 0;
-            long t;
-            sync_client_fds(sync_session_client(ss), fds, UTIL_ARRAY_LEN(fds) - 1, &n, &t);
-            if (sync_client_active(sync_session_client(ss)) == 0)
-                t = 500; /* waiting to retry */
-            if (wfd >= 0) {
-                fds[n].fd = wfd;
-                fds[n].events = POLLIN;
-                fds[n].revents = 0;
-                n++;
-            } else if (t < 0 || t > 1000) {
-                t = 1000; /* no inotify: look for local writes every second */
-            }
-            if (poll(fds, n, t < 0 ? -1 : (int)t) < 0 && stop != NULL && *stop)
-                break;
-            sync_client_perform(sync_session_client(ss));
-            if (wfd >= 0)
-                store_changed(a->store);
-            sync_session_kick(ss);
+        if (out != NULL) {
+            app_sync_fill(sync_session_status(ss), out);
+            out->last_error = NULL; /* the session goes away */
         }
+        sync_session_free(&ss);
+        return rc;
+    }
+    /* The loop the console runs, with the database watch for local writes. */
+    if ((as = app_sync_new(a, err)) == NULL)
+        return -1;
+    wfd = store_watch_fd(a->store);
+    store_changed(a->store);
+    while (stop == NULL || !*stop) {
+        struct pollfd fds[64];
+        size_t n = 0;
+        int t;
+        app_sync_fds(as, fds, UTIL_ARRAY_LEN(fds) - 1, &n, &t);
+        if (wfd >= 0) {
+            fds[n].fd = wfd;
+            fds[n].events = POLLIN;
+            fds[n].revents = 0;
+            n++;
+        } else if (t < 0 || t > 1000) {
+            t = 1000; /* no inotify: look for local writes every second */
+        }
+        if (poll(fds, n, t) < 0 && stop != NULL && *stop)
+            break;
+        app_sync_perform(as);
+        if (wfd >= 0 && store_changed(a->store))
+            app_sync_poke(as);
     }
     if (out != NULL) {
-        app_sync_fill(sync_session_status(ss), out);
-        out->last_error = NULL; /* the session goes away */
+        app_sync_status(as, out);
+        out->last_error = NULL;
     }
-    sync_session_free(&ss);
+    app_sync_free(&as);
     return rc;
 }
