@@ -548,13 +548,13 @@ def rfc3339(ms):
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + ".%03dZ" % (ms % 1000)
 
 
-def write_jsonl(path, n):
+def write_jsonl(path, n, hours):
     rnd = random.Random(42)
     now = int(time.time() * 1000)
     with open(path, "w", encoding="utf-8") as f:
         for i in range(n):
-            # Spread over the last 3 h so every report is in the live queue.
-            rec = now - 5000 - int(i * 3 * 3600 * 1000 / n)
+            # Received over the last @hours: 3 h keeps every report in the live queue.
+            rec = now - 5000 - int(i * hours * 3600 * 1000 / n)
             o = {
                 "received_at": rfc3339(rec),
                 "observed_at": rfc3339(rec - rnd.randrange(0, 20) * 60000),
@@ -699,6 +699,9 @@ def main():
     ap.add_argument("--floor",
                     default=os.path.join(build, "tests/bench/floor") if build else None)
     ap.add_argument("--rows", type=int, default=100000)
+    ap.add_argument("--spread", type=float, default=3.0, metavar="HOURS",
+                    help="reports received over the last HOURS (default 3: all live,"
+                    " the worst case; e.g. 2160 for 90 days, most expired)")
     ap.add_argument("--runs", type=int, default=5, help="starts for the first-frame median")
     ap.add_argument("--moves", type=int, default=20)
     ap.add_argument("--idle", type=float, default=10.0)
@@ -747,14 +750,14 @@ def main():
     vdb = os.path.join(vdir, "bench.db")
     fdb = os.path.join(tmp, "floor.db")
     jsonl = os.path.join(tmp, "reports.jsonl")
-    print("# vigia console benchmark: %d reports, %dx%d, TERM=xterm-256color" %
-          (args.rows, COLS, LINES))
+    print("# vigia console benchmark: %d reports received over %g h, %dx%d, TERM=xterm-256color"
+          % (args.rows, args.spread, COLS, LINES))
     print("# folder: %s" % tmp)
 
     import_s = None
     if not os.path.exists(vdb):
         t = time.monotonic()
-        write_jsonl(jsonl, args.rows)
+        write_jsonl(jsonl, args.rows, args.spread)
         print("# generated %s (%.1f MB) in %.2f s" %
               (os.path.basename(jsonl), os.path.getsize(jsonl) / 1e6, time.monotonic() - t))
         t = time.monotonic()
