@@ -56,6 +56,14 @@ static const struct tui_help_row {
     {N_("Enter"), N_("refer the caller to the selected organisation (from a report)")},
     {N_("r"), N_("refer and draft a follow-up reminder in two hours")},
     {N_("SAMPLE  unchecked"), N_("from the shipped sample, or not checked lately: call first")},
+    {NULL, N_("Verifiers (V), assigning (a) and the handoff brief (H)")},
+    {N_("a"), N_("on a report: verifiers ranked by fit with the reason; Enter or 1-9 assigns")},
+    {N_("V"), N_("the roster: status, assignment, place, time since last word")},
+    {N_("a e o b"), N_("acknowledged, en route, on scene, reported back")},
+    {N_("r  x"), N_("release the verifier, or they declined")},
+    {N_("c"), N_("they checked in (the on-scene clock restarts)")},
+    {N_("OVERDUE  CALL"), N_("not acknowledged in time; a check-in missed: call them now")},
+    {N_("H  h"), N_("the shift handoff brief")},
 };
 
 int tui_help_key(struct tui *t, const struct tui_key *k)
