@@ -512,7 +512,7 @@ void store_outbox_key(const char *broadcast_id, const char *subscriber_id, const
 
 struct store_outbox_row {
     int64_t rowid;
-    char id[ULID_LEN + 1];
+    char id[STORE_OUTBOX_KEY_LEN + 1]; /* the idempotency key */
     char key[STORE_OUTBOX_KEY_LEN + 1];
     char *broadcast_id, *subscriber_id, *channel, *contact, *language;
     enum store_outbox_state state;
@@ -534,6 +534,12 @@ void store_outbox_rows_free(struct store_outbox_row **rows, size_t n);
 int store_outbox_expand_tx(struct store *s, const char *broadcast_id,
                            const struct model_audience *au, const char *parent_id,
                            int64_t not_before, size_t *count, char **err);
+/**
+ * Defer (or resume) the automatic WAL checkpoint: a big expansion then
+ * commits without also copying every page into the database file; the next
+ * ordinary commit does that housekeeping.
+ */
+void store_checkpoint_defer(struct store *s, bool defer);
 /** Rows by state, of one broadcast or (NULL) all. */
 int store_outbox_counts(struct store *s, const char *broadcast_id,
                         size_t counts[STORE_OUTBOX_NSTATES], char **err);

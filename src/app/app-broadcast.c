@@ -863,7 +863,15 @@ static size_t app_needles(struct app *a, const char *report_ids, char ***out)
     return k;
 }
 
+static json_t *app_preview(struct app *a, const char *id, bool count, char **err);
+
 json_t *app_broadcast_preview(struct app *a, const char *id, char **err)
+{
+    return app_preview(a, id, true, err);
+}
+
+/* The preview; without @count, recipients are not counted (approval needs only the checks). */
+static json_t *app_preview(struct app *a, const char *id, bool count, char **err)
 {
     struct store_broadcast b;
     struct config_send cs;
@@ -906,7 +914,7 @@ json_t *app_broadcast_preview(struct app *a, const char *id, char **err)
         if (store_outbox_counts(a->store, b.parent_id, counts, NULL) == STORE_OK)
             cnt.total = counts[STORE_OUTBOX_QUEUED] + counts[STORE_OUTBOX_SENDING] +
                         counts[STORE_OUTBOX_SENT] + counts[STORE_OUTBOX_UNCERTAIN];
-    } else {
+    } else if (count) {
         store_subscriber_foreach(a->store, false, app_count_one, &cnt, NULL);
     }
     nneedles = app_needles(a, b.report_ids, &needles);
@@ -1061,7 +1069,7 @@ int app_broadcast_approve(struct app *a, const char *id, size_t *queued, bool *h
         store_broadcast_fini(&b);
         return -1;
     }
-    if ((pv = app_broadcast_preview(a, id, err)) == NULL)
+    if ((pv = app_preview(a, id, false, err)) == NULL)
         goto out;
     blocked = json_object_get(pv, "blocked");
     for (size_t i = 0; i < json_array_size(blocked); i++) {
@@ -1100,6 +1108,8 @@ int app_broadcast_approve(struct app *a, const char *id, size_t *queued, bool *h
     au.areas = json_string_value(json_object_get(aud, "areas"));
     au.languages = json_string_value(json_object_get(aud, "languages"));
     au.channels = b.channels;
+    /* The dispatcher waits for this commit; the checkpoint can wait for the worker. */
+    store_checkpoint_defer(a->store, true);
     if (store_begin(a->store, err) != STORE_OK)
         goto out;
     {
@@ -1127,6 +1137,7 @@ int app_broadcast_approve(struct app *a, const char *id, size_t *queued, bool *h
     }
     rc = 0;
 out:
+    store_checkpoint_defer(a->store, false);
     json_decref(pv);
     json_decref(aud);
     config_send_fini(&cs);

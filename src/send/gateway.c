@@ -530,7 +530,7 @@ int send_file_append(const char *path, const struct store_outbox_row *row, const
         goto out;
     }
     /* One write(2) with O_APPEND: a line is whole or absent, never interleaved. */
-    if (write(fd, line, n) != (ssize_t)n || fdatasync(fd) != 0) {
+    if (write(fd, line, n) != (ssize_t)n) {
         util_seterr(err, _("cannot write %s: %s"), path, strerror(errno));
         close(fd);
         goto out;
@@ -540,6 +540,16 @@ int send_file_append(const char *path, const struct store_outbox_row *row, const
 out:
     free(line);
     return rc;
+}
+
+void send_file_sync(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+
+    if (fd >= 0) {
+        fdatasync(fd);
+        close(fd);
+    }
 }
 
 int send_file_has(const char *path, const char *key, char **err)

@@ -55,6 +55,8 @@ const struct send_gateway *send_gateway_for(int channel);
 /** Append one JSON line for @r to the file sink at @path; 0 or -1 with *err. */
 int send_file_append(const char *path, const struct store_outbox_row *row, const char *text,
                      char **err);
+/** Flush the file sink to disk (once per batch). */
+void send_file_sync(const char *path);
 /** 1 when the file sink at @path holds idempotency key @key, 0 when not, -1 on error. */
 int send_file_has(const char *path, const char *key, char **err);
 

@@ -8,9 +8,9 @@
  * the channel's adapter; claim more rows for channels with room (in-flight
  * limit and a token bucket for the rate), committing them as "sending" before
  * their requests are added; record all outcomes of the step in one
- * transaction. The file sink writes synchronously (one O_APPEND write and an
- * fdatasync per message), which is why it can be reconciled exactly: the key
- * is in the file or it is not.
+ * batch. The file sink writes synchronously (one O_APPEND write per message,
+ * one fdatasync per batch, before the batch's outcomes are recorded), which
+ * is why it can be reconciled exactly: the key is in the file or it is not.
  *
  * Memory is bounded by the in-flight limits: a row's request and text live
  * only while it is in flight; texts of broadcasts are cached (a few entries).
@@ -40,6 +40,13 @@
 #define SEND_IDLE_CHECK_MS 1000 /* how often an idle channel looks for new rows */
 #define SEND_TEXT_CACHE 8
 #define SEND_RATE_WINDOW 5 /* seconds of history for the rate */
+/*
+ * Outcomes are recorded in batches: one transaction (one fsync) per batch
+ * rather than per message. A batch waits at most this long; a crash in the
+ * meantime costs nothing but a reconciliation (they are still "sending").
+ */
+#define SEND_FLUSH_MS 50
+#define SEND_FLUSH_MAX 128
 
 struct send_chan {
     bool enabled;
@@ -75,8 +82,7 @@ struct send_worker {
     struct send_req *inflight; /* list of requests in the multi handle */
     int64_t rate_sec[SEND_RATE_WINDOW];
     size_t rate_cnt[SEND_RATE_WINDOW];
-    int64_t pending_check_at;
-    bool pending_idle; /* last check: nothing due now */
+    int64_t flush_due; /* outcomes wait at most until then to be recorded; -1: none */
 };
 
 /* ---- curl callbacks ------------------------------------------------------------- */
@@ -135,6 +141,7 @@ struct send_worker *send_worker_new(struct store *s, const struct config_send *c
     w->s = s;
     w->cs = cs;
     w->curl_deadline = -1;
+    w->flush_due = -1;
     w->multi = curl_multi_init();
     if (w->multi == NULL)
         util_fatal("cannot initialise libcurl");
@@ -285,6 +292,8 @@ static void send_reconcile_later(struct send_worker *w, int64_t rowid, int64_t s
 static void send_result(struct send_worker *w, int64_t rowid, enum store_outbox_state st,
                         char *gateway_id, char *error, int64_t not_before)
 {
+    if (w->nres == 0)
+        w->flush_due = timeutil_now_ms() + SEND_FLUSH_MS;
     if (w->nres == w->capres) {
         w->capres = w->capres ? w->capres * 2 : 64;
         w->res = xreallocarray(w->res, w->capres, sizeof *w->res);
@@ -332,6 +341,7 @@ static int send_flush(struct send_worker *w, char **err)
         free(w->owned[i]);
     w->nowned = 0;
     w->nres = 0;
+    w->flush_due = -1;
     return rc == STORE_OK ? 0 : -1;
 }
 
@@ -539,6 +549,9 @@ static int send_claim(struct send_worker *w, int c, int64_t now, char **err)
     if (c != MODEL_CHANNEL_FILE) {
         size_t room =
             ch->inflight < ch->cc->concurrency ? (size_t)(ch->cc->concurrency - ch->inflight) : 0;
+        /* Claim in batches (one transaction each), not one row per free slot. */
+        if (ch->inflight > 0 && room < (size_t)(ch->cc->concurrency + 3) / 4)
+            return 0;
         if (room < want)
             want = room;
     }
@@ -572,6 +585,8 @@ static int send_claim(struct send_worker *w, int c, int64_t now, char **err)
                                                                                : SEND_REQ_SEND,
                                    &rows[i], text));
     }
+    if (c == MODEL_CHANNEL_FILE && n > 0)
+        send_file_sync(ch->path);
     store_outbox_rows_free(&rows, n);
     return 0;
 }
@@ -593,6 +608,8 @@ int64_t send_worker_timeout(struct send_worker *w)
 
     if (w->curl_deadline >= 0)
         t = w->curl_deadline - now;
+    if (w->flush_due >= 0 && (t < 0 || w->flush_due - now < t))
+        t = w->flush_due - now;
     for (int c = 0; c < MODEL_CHANNEL_COUNT; c++) {
         struct send_chan *ch = &w->ch[c];
         int64_t at;
@@ -633,8 +650,11 @@ int send_worker_step(struct send_worker *w, const struct pollfd *fds, size_t n, 
     /* New handles start at once rather than on the next timer. */
     curl_multi_socket_action(w->multi, CURL_SOCKET_TIMEOUT, 0, &running);
     send_read_done(w);
-    if (send_flush(w, rc == 0 ? err : NULL) != 0)
-        rc = -1;
+    now = timeutil_now_ms();
+    if (w->nres > 0 &&
+        (w->nres >= SEND_FLUSH_MAX || w->stats.in_flight == 0 || now >= w->flush_due))
+        if (send_flush(w, rc == 0 ? err : NULL) != 0)
+            rc = -1;
     return rc;
 }
 

@@ -11,7 +11,8 @@
  * next start a row still in "sending" may or may not have reached the
  * gateway, and the worker reconciles it or marks it uncertain rather than
  * sending again. Each row's idempotency key is BLAKE2b(broadcast, subscriber,
- * channel), unique, so approving twice cannot queue anyone twice.
+ * channel) and is also its id (the primary key), so approving twice cannot
+ * queue anyone twice.
  */
 #include "config.h"
 
@@ -216,12 +217,12 @@ struct store_expand {
 static int store_expand_one(struct store_expand *x, const char *sub_id, const char *channel,
                             const char *contact, const char *language)
 {
-    char key[STORE_OUTBOX_KEY_LEN + 1], id[ULID_LEN + 1];
+    char key[STORE_OUTBOX_KEY_LEN + 1];
     int rc;
 
+    /* The key is the row's id: unique, so a second expansion adds nobody twice. */
     store_outbox_key(x->broadcast_id, sub_id, channel, key);
-    ulid_new(x->now, id);
-    sqlite3_bind_text(x->ins, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(x->ins, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_text(x->ins, 2, x->broadcast_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(x->ins, 3, sub_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(x->ins, 4, channel, -1, SQLITE_STATIC);
@@ -296,6 +297,15 @@ int store_outbox_expand_tx(struct store *s, const char *broadcast_id,
         return store_fail(s, rc, "listing the audience", err);
     *count = x.count;
     return STORE_OK;
+}
+
+void store_checkpoint_defer(struct store *s, bool defer)
+{
+    /* 1000 pages is SQLite's default. */
+    sqlite3_wal_autocheckpoint(s->db, defer ? 0 : 1000);
+    /* Closing would checkpoint the whole log; leave that to the next writer too. */
+    if (defer)
+        sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
 }
 
 static const char *const store_outbox_state_names[STORE_OUTBOX_NSTATES] = {

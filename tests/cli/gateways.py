@@ -328,11 +328,12 @@ class Gateways:
         self.smtp.server_close()
 
     def channels_yaml(self, sink, rate=0, concurrency=8, backoff_ms=50, timeout_ms=3000,
-                      max_attempts=30):
-        """The channels: section of a config.yaml pointing at these servers."""
+                      max_attempts=30, only=None):
+        """The channels: section of a config.yaml pointing at these servers
+        (@only: the channels to keep, default all)."""
         common = (f"rate: {rate}, concurrency: {concurrency}, backoff_ms: {backoff_ms}, "
                   f"timeout_ms: {timeout_ms}, max_attempts: {max_attempts}")
-        return (
+        text = (
             "channels:\n"
             f"  sms: {{gateway: twilio, base_url: \"{self.http_url}\", account_sid: {TWILIO_SID},"
             f" auth_token: {TWILIO_TOKEN}, from: \"+15550001111\", {common}}}\n"
@@ -340,3 +341,8 @@ class Gateways:
             f"  signal: {{base_url: \"{self.http_url}\", account: \"+15550002222\", {common}}}\n"
             f"  email: {{url: \"{self.smtp_url}\", from: alerts@example.org, {common}}}\n"
             f"  file: {{path: \"{sink}\"}}\n")
+        if only is None:
+            return text
+        lines = text.splitlines()
+        return "\n".join([lines[0]] + [l for l in lines[1:]
+                                       if l.strip().split(":")[0] in only]) + "\n"
