@@ -68,6 +68,7 @@ struct tui_roster {
     /* Escalation: assignments already alerted for a missed check-in. */
     char (*alerted)[ULID_LEN + 1];
     size_t nalerted;
+    char *duty; /* who is on duty now and who comes next, one line */
     char *err;
 };
 
@@ -97,8 +98,44 @@ void tui_roster_fini(struct tui *t)
     tui_roster_lines_free(r);
     free(r->report_place);
     free(r->alerted);
+    free(r->duty);
     free(r->err);
     FREE(&t->roster);
+}
+
+/* "On duty: Ana R. (dispatcher) to 14:00, Rosa M. to 12:00 · next: Marco 14:00"; newly allocated.
+ */
+static char *tui_roster_duty(struct tui *t, int64_t now)
+{
+    struct app_oncall oc;
+    struct buf b;
+    bool next = false;
+
+    if (app_oncall(t->app, now, &oc, NULL) != 0)
+        return NULL;
+    buf_init(&b);
+    buf_adds(&b, _("On duty:"));
+    for (size_t i = 0; i < oc.n; i++) {
+        char hh[8];
+        const struct app_oncall_entry *e = &oc.items[i];
+        if (!e->now && !next) {
+            buf_printf(&b, " · %s", _("next:"));
+            next = true;
+        } else if (i > 0) {
+            buf_addc(&b, ',');
+        }
+        timeutil_hhmm(e->now ? e->end : e->start, hh);
+        if (e->role == MODEL_ROLE_DISPATCHER)
+            /* TRANSLATORS: on-duty line: person, "dispatcher", "to"/"at" time. */
+            buf_printf(&b, e->now ? _(" %s (%s) to %s") : _(" %s (%s) %s"), e->person,
+                       model_role_label(e->role), hh);
+        else
+            buf_printf(&b, e->now ? _(" %s to %s") : _(" %s %s"), e->person, hh);
+    }
+    if (oc.n == 0)
+        buf_printf(&b, " %s", _("no schedule: vigia shifts import FILE"));
+    app_oncall_fini(&oc);
+    return buf_steal(&b);
 }
 
 /* Refetch the roster, keeping the selected verifier selected. */
@@ -106,6 +143,9 @@ static void tui_roster_fetch(struct tui *t)
 {
     struct tui_roster *r = tui_ros(t);
     char *err = NULL;
+
+    free(r->duty);
+    r->duty = tui_roster_duty(t, t->now ? t->now : timeutil_now_ms());
 
     app_roster_free(r->rows, r->n);
     r->rows = NULL;
@@ -570,6 +610,9 @@ static void tui_roster_draw_roster(struct tui *t, WINDOW *w, int h, int width)
     /* The selected verifier. */
     s = tui_roster_selected(r);
     tui_draw_blank(w, h - TUI_ROSTER_FOOT, 0, width, tui_theme_attr(TUI_ROLE_BORDER));
+    if (r->duty != NULL)
+        tui_draw_text(w, h - TUI_ROSTER_FOOT, 1, width - 2, r->duty,
+                      tui_theme_attr(TUI_ROLE_BORDER) | A_BOLD, false);
     if (s != NULL) {
         char *roles = model_roles_format(s->v.roles);
         char *line = xasprintf("%s [%s] %s %s", s->v.name, roles,
