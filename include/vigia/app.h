@@ -603,10 +603,19 @@ int app_refer(struct app *a, const char *report_id, const char *resource, const 
               int64_t remind_ms, char **err);
 /**
  * Follow-up reminders drafted with app_refer that are due at @now (and not
- * older than a week), oldest first. Newly allocated (app_events_free).
+ * older than a week) and not done yet, oldest first. Newly allocated
+ * (app_events_free).
  */
 int app_followups_due(struct app *a, int64_t now, struct model_event **rows, size_t *n,
                       char **err);
+/**
+ * Mark the follow-up reminder with event id @followup_id done: an event
+ * "followup.done" (detail: followup_id, resource_id, name, note) on the same
+ * report. It no longer comes back from app_followups_due.
+ */
+int app_followup_done(struct app *a, const char *followup_id, const char *note, char **err);
+/** When a "followup.drafted" event falls due (UTC ms), or 0 when it has no due time. */
+int64_t app_followup_due_at(const struct model_event *e);
 /** Text for people of a resource event ("referred to X"), or NULL when @e is not one. */
 char *app_resource_event_text(const struct model_event *e);
 

@@ -593,6 +593,20 @@ out:
     return rc;
 }
 
+/* True when @id is one of the "followup.done" events' followup_id. */
+static bool app_followup_is_done(const struct model_event *done, size_t ndone, const char *id)
+{
+    for (size_t i = 0; i < ndone; i++) {
+        json_t *d = done[i].detail ? json_loads(done[i].detail, 0, NULL) : NULL;
+        const char *f = d ? json_string_value(json_object_get(d, "followup_id")) : NULL;
+        bool same = f != NULL && strcmp(f, id) == 0;
+        json_decref(d);
+        if (same)
+            return true;
+    }
+    return false;
+}
+
 int app_followups_due(struct app *a, int64_t now, struct model_event **rows, size_t *n, char **err)
 {
     struct app_event_filter f = {
@@ -600,17 +614,28 @@ int app_followups_due(struct app *a, int64_t now, struct model_event **rows, siz
         .since = now - 90 * 86400 * 1000LL,
         .oldest_first = true,
     };
-    size_t kept = 0;
+    struct app_event_filter fd = {
+        .kind = "followup.done",
+        .since = now - 90 * 86400 * 1000LL,
+    };
+    struct model_event *done = NULL;
+    size_t ndone = 0, kept = 0;
 
     if (app_events(a, &f, rows, n, err) != 0)
         return -1;
+    if (app_events(a, &fd, &done, &ndone, err) != 0) {
+        app_events_free(*rows, *n);
+        *rows = NULL;
+        *n = 0;
+        return -1;
+    }
     for (size_t i = 0; i < *n; i++) {
         struct model_event *e = &(*rows)[i];
         json_t *d = e->detail ? json_loads(e->detail, 0, NULL) : NULL;
         const char *due = d ? json_string_value(json_object_get(d, "due_at")) : NULL;
         int64_t at;
         bool keep = due != NULL && timeutil_parse(due, now, &at) == 0 && at <= now &&
-                    at > now - 7 * 86400 * 1000LL;
+                    at > now - 7 * 86400 * 1000LL && !app_followup_is_done(done, ndone, e->id);
         json_decref(d);
         if (keep) {
             if (kept != i)
@@ -620,10 +645,80 @@ int app_followups_due(struct app *a, int64_t now, struct model_event **rows, siz
             model_event_fini(e);
         }
     }
+    app_events_free(done, ndone);
     *n = kept;
     if (kept == 0)
         FREE(rows);
     return 0;
+}
+
+int app_followup_done(struct app *a, const char *followup_id, const char *note, char **err)
+{
+    struct app_event_filter f = {.kind = "followup.drafted", .limit = 100000};
+    struct model_event *ev = NULL;
+    const struct model_event *hit = NULL;
+    char *clean = NULL, *detail = NULL;
+    size_t n = 0;
+    int rc = -1;
+
+    if (app_resource_need_actor(a, err) != 0)
+        return -1;
+    if (followup_id == NULL || app_events(a, &f, &ev, &n, err) != 0)
+        goto out;
+    for (size_t i = 0; i < n && hit == NULL; i++)
+        if (strcmp(ev[i].id, followup_id) == 0)
+            hit = &ev[i];
+    if (hit == NULL) {
+        util_seterr(err, _("no follow-up reminder with id %s"), followup_id);
+        goto out;
+    }
+    if (note != NULL && strspn(note, " \t\n") != strlen(note)) {
+        enum text_problem p = text_check(note, MODEL_MAX_LONG, true, NULL);
+        if (p != TEXT_OK) {
+            util_seterr(err, _("note: %s"), text_problem_str(p));
+            goto out;
+        }
+        clean = text_nfc(note);
+    }
+    {
+        json_t *src = hit->detail ? json_loads(hit->detail, 0, NULL) : NULL;
+        json_t *d = json_object();
+        json_object_set_new(d, "followup_id", json_string(hit->id));
+        json_object_set_new(
+            d, "resource_id",
+            app_resource_json_str(json_string_value(json_object_get(src, "resource_id"))));
+        json_object_set_new(d, "name",
+                            app_resource_json_str(json_string_value(json_object_get(src, "name"))));
+        if (clean != NULL)
+            json_object_set_new(d, "note", json_string(clean));
+        json_decref(src);
+        detail = app_resource_dump(d);
+    }
+    if (store_begin(a->store, err) != STORE_OK)
+        goto out;
+    if (store_event(a->store, a->actor, "followup.done", hit->report_id, detail, err) != STORE_OK ||
+        store_commit(a->store, err) != STORE_OK) {
+        store_rollback(a->store);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(clean);
+    free(detail);
+    app_events_free(ev, n);
+    return rc;
+}
+
+int64_t app_followup_due_at(const struct model_event *e)
+{
+    json_t *d = e->detail ? json_loads(e->detail, 0, NULL) : NULL;
+    const char *due = d ? json_string_value(json_object_get(d, "due_at")) : NULL;
+    int64_t at = 0;
+
+    if (due == NULL || timeutil_parse(due, 0, &at) != 0)
+        at = 0;
+    json_decref(d);
+    return at;
 }
 
 char *app_resource_event_text(const struct model_event *e)
@@ -633,14 +728,21 @@ char *app_resource_event_text(const struct model_event *e)
     char *out = NULL;
 
     if (e->kind == NULL ||
-        (strcmp(e->kind, "resource.referred") != 0 && strcmp(e->kind, "followup.drafted") != 0))
+        (strcmp(e->kind, "resource.referred") != 0 && strcmp(e->kind, "followup.drafted") != 0 &&
+         strcmp(e->kind, "followup.done") != 0))
         return NULL;
     d = e->detail ? json_loads(e->detail, 0, NULL) : NULL;
     name = d ? json_string_value(json_object_get(d, "name")) : NULL;
     note = d ? json_string_value(json_object_get(d, "note")) : NULL;
     if (name == NULL)
         name = "?";
-    if (strcmp(e->kind, "resource.referred") == 0) {
+    if (strcmp(e->kind, "followup.done") == 0) {
+        /* TRANSLATORS: on a report's timeline: the follow-up of a referral was made. */
+        if (note != NULL)
+            out = xasprintf(_("followed up on %s: %s"), name, note);
+        else
+            out = xasprintf(_("followed up on %s"), name);
+    } else if (strcmp(e->kind, "resource.referred") == 0) {
         /* TRANSLATORS: on a report's timeline: the caller was given this organisation. */
         if (note != NULL)
             out = xasprintf(_("referred to %s: %s"), name, note);

@@ -465,7 +465,7 @@ static int cli_resource_followups(const struct cli_global *g, int argc, char **a
         if (json)
             puts(s);
         else
-            printf("%s  %s\n", ev[i].report_id ? ev[i].report_id : "-", s);
+            printf("%s  %s  %s\n", ev[i].id, ev[i].report_id ? ev[i].report_id : "-", s);
         free(s);
     }
     if (!json && n == 0)
@@ -475,13 +475,47 @@ static int cli_resource_followups(const struct cli_global *g, int argc, char **a
     return 0;
 }
 
+/* `resource followup-done ID [--note TEXT]`. */
+static int cli_resource_followup_done(const struct cli_global *g, int argc, char **argv)
+{
+    const char *id = NULL, *note = NULL, *v;
+    struct app *a;
+    char *err = NULL;
+    bool missing;
+
+    for (int i = 2; i < argc; i++) {
+        if ((v = cli_resource_flag(argc, argv, &i, "--note", &missing)) != NULL)
+            note = v;
+        else if (missing)
+            return cli_usage_error(_("option %s needs a value"), argv[i]);
+        else if (argv[i][0] == '-' && argv[i][1] != '\0')
+            return cli_usage_error(_("resource followup-done: unknown argument '%s'"), argv[i]);
+        else if (id == NULL)
+            id = argv[i];
+        else
+            return cli_usage_error(_("resource followup-done: unexpected argument '%s'"), argv[i]);
+    }
+    if (id == NULL)
+        return cli_usage_error("%s", _("resource followup-done needs the reminder's id (see "
+                                       "'vigia resource followups')"));
+    if ((a = cli_open(g, false)) == NULL)
+        return 1;
+    if (app_followup_done(a, id, note, &err) != 0) {
+        app_free(&a);
+        return cli_fail(err);
+    }
+    app_free(&a);
+    return 0;
+}
+
 int cli_resource(const struct cli_global *g, int argc, char **argv)
 {
     if (strcmp(argv[0], "refer") == 0)
         return cli_refer(g, argc, argv);
     if (argc < 2)
-        return cli_usage_error("%s",
-                               _("resource needs add, import, search, show, remove or followups"));
+        return cli_usage_error(
+            "%s",
+            _("resource needs add, import, search, show, remove, followups or followup-done"));
     if (strcmp(argv[1], "add") == 0)
         return cli_resource_add(g, argc, argv);
     if (strcmp(argv[1], "import") == 0)
@@ -494,5 +528,7 @@ int cli_resource(const struct cli_global *g, int argc, char **argv)
         return cli_resource_remove(g, argc, argv);
     if (strcmp(argv[1], "followups") == 0)
         return cli_resource_followups(g, argc, argv);
+    if (strcmp(argv[1], "followup-done") == 0)
+        return cli_resource_followup_done(g, argc, argv);
     return cli_usage_error(_("unknown resource command '%s'"), argv[1]);
 }

@@ -116,6 +116,7 @@ static void cli_help(void)
                    "  resource search [TEXT] [--need S] [--language L] [--area A] [--json]\n"
                    "  resource show|remove ID|NAME [--json]\n"
                    "  resource followups [--json]  follow-up reminders now due\n"
+                   "  resource followup-done ID [--note TEXT]\n"
                    "  refer REPORT RESOURCE [--note TEXT] [--remind 2h]\n"
                    "                            record the organisation given to a caller\n"
                    "  checklist [CATEGORY]      the checklists in use; fails if a file is broken\n"

@@ -55,6 +55,7 @@ static const struct tui_help_row {
     {N_("c"), N_("clear the filters")},
     {N_("Enter"), N_("refer the caller to the selected organisation (from a report)")},
     {N_("r"), N_("refer and draft a follow-up reminder in two hours")},
+    {N_("F"), N_("the follow-ups due from referrals; Enter marks one done")},
     {N_("SAMPLE  unchecked"), N_("from the shipped sample, or not checked lately: call first")},
     {NULL, N_("Verifiers (V), assigning (a) and the handoff brief (H)")},
     {N_("a"), N_("on a report: verifiers ranked by fit with the reason; Enter or 1-9 assigns")},

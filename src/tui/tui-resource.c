@@ -53,7 +53,11 @@ struct tui_resources {
     int need; /* enum model_service, or -1 for any */
     struct model_resource *rows;
     size_t n, sel, top;
-    char *err; /* why the last search failed */
+    char *err;              /* why the last search failed */
+    bool followups;         /* the list shows the follow-ups due ('F') */
+    struct model_event *fu; /* follow-up reminders due */
+    char **fu_place;        /* the location of each one's report */
+    size_t nfu, fsel, ftop;
 };
 
 static struct tui_resources *tui_res(struct tui *t)
@@ -68,12 +72,49 @@ static struct tui_resources *tui_res(struct tui *t)
     return t->res;
 }
 
+static void tui_followups_free(struct tui_resources *r)
+{
+    for (size_t i = 0; i < r->nfu; i++)
+        free(r->fu_place[i]);
+    FREE(&r->fu_place);
+    app_events_free(r->fu, r->nfu);
+    r->fu = NULL;
+    r->nfu = 0;
+}
+
+/* Load the follow-ups due now, with their reports' places. */
+static void tui_followups_fetch(struct tui *t)
+{
+    struct tui_resources *r = t->res;
+    char *err = NULL;
+
+    tui_followups_free(r);
+    if (app_followups_due(t->app, timeutil_now_ms(), &r->fu, &r->nfu, &err) != 0) {
+        free(err);
+        r->fu = NULL;
+        r->nfu = 0;
+    }
+    r->fu_place = xcalloc(r->nfu + 1, sizeof *r->fu_place);
+    for (size_t i = 0; i < r->nfu; i++) {
+        struct model_report rep;
+        if (r->fu[i].report_id != NULL &&
+            app_report_get(t->app, r->fu[i].report_id, &rep, NULL) == 0)
+            r->fu_place[i] = xstrdup(rep.location);
+        model_report_fini(&rep);
+    }
+    if (r->fsel >= r->nfu)
+        r->fsel = r->nfu > 0 ? r->nfu - 1 : 0;
+    if (r->nfu == 0)
+        r->followups = false;
+}
+
 void tui_resources_fini(struct tui *t)
 {
     struct tui_resources *r = t->res;
 
     if (r == NULL)
         return;
+    tui_followups_free(r);
     app_resources_free(r->rows, r->n);
     tui_edit_fini(&r->words);
     tui_edit_fini(&r->language);
@@ -113,30 +154,11 @@ static void tui_resources_fetch(struct tui *t)
 
 bool tui_resources_recalc(struct tui *t)
 {
-    struct tui_resources *r = t->res;
-    size_t n;
-    bool same;
-
-    if (r == NULL)
+    if (t->res == NULL)
         return false;
-    n = r->n;
-    /* Compare by ids and update times: the list is small. */
-    char *before = NULL;
-    struct buf b;
-    buf_init(&b);
-    buf_adds(&b, "");
-    for (size_t i = 0; i < r->n; i++)
-        buf_printf(&b, "%s%lld,", r->rows[i].id, (long long)r->rows[i].updated_at);
-    before = buf_steal(&b);
     tui_resources_fetch(t);
-    buf_init(&b);
-    buf_adds(&b, "");
-    for (size_t i = 0; i < r->n; i++)
-        buf_printf(&b, "%s%lld,", r->rows[i].id, (long long)r->rows[i].updated_at);
-    same = n == r->n && strcmp(before, buf_str(&b)) == 0;
-    buf_fini(&b);
-    free(before);
-    return !same;
+    tui_followups_fetch(t);
+    return true;
 }
 
 int tui_resources_open(struct tui *t, const char *report_id)
@@ -150,6 +172,8 @@ int tui_resources_open(struct tui *t, const char *report_id)
     tui_edit_set(&r->language, "");
     tui_edit_set(&r->area, "");
     r->need = -1;
+    r->followups = false;
+    tui_followups_fetch(t);
     r->report_id[0] = '\0';
     FREE(&r->report_place);
     if (report_id != NULL) {
@@ -227,6 +251,46 @@ static int tui_resources_move(struct tui_resources *r, long delta)
     return TUI_HANDLED | TUI_DIRTY_FULL;
 }
 
+/* Keys of the follow-ups list: move, Enter marks done, Esc back to the directory. */
+static int tui_followups_key(struct tui *t, const struct tui_key *k)
+{
+    struct tui_resources *r = t->res;
+    char *err = NULL;
+
+    if (tui_key_fn(k, KEY_UP) || tui_key_is(k, 'k')) {
+        if (r->fsel > 0)
+            r->fsel--;
+        return TUI_HANDLED | TUI_DIRTY_FULL;
+    }
+    if (tui_key_fn(k, KEY_DOWN) || tui_key_is(k, 'j')) {
+        if (r->fsel + 1 < r->nfu)
+            r->fsel++;
+        return TUI_HANDLED | TUI_DIRTY_FULL;
+    }
+    if (tui_key_enter(k) && r->fsel < r->nfu) {
+        char *text = app_event_text(t->app, &r->fu[r->fsel]);
+        if (app_followup_done(t->app, r->fu[r->fsel].id, NULL, &err) != 0) {
+            tui_set_msg(t, true, "%s", err ? err : _("unknown error"));
+            free(err);
+            free(text);
+            return TUI_HANDLED | TUI_DIRTY_STATUS;
+        }
+        /* TRANSLATORS: after marking a follow-up reminder done; %s is the reminder. */
+        {
+            const char *q = strstr(text, ": "); /* the question, without the due time */
+            tui_set_msg(t, false, _("done: %s"), q ? q + 2 : text);
+        }
+        free(text);
+        tui_followups_fetch(t);
+        return TUI_HANDLED | TUI_DIRTY_FULL | TUI_DIRTY_STATUS;
+    }
+    if (tui_key_is(k, TUI_KEY_ESC) || tui_key_is(k, 'q') || tui_key_fn(k, KEY_LEFT)) {
+        r->followups = false;
+        return TUI_HANDLED | TUI_DIRTY_FULL;
+    }
+    return 0;
+}
+
 int tui_resources_key(struct tui *t, const struct tui_key *k)
 {
     struct tui_resources *r = tui_res(t);
@@ -251,6 +315,16 @@ int tui_resources_key(struct tui *t, const struct tui_key *k)
         }
         return TUI_HANDLED;
     }
+    if (tui_key_is(k, 'F')) {
+        if (!r->followups && r->nfu == 0) {
+            tui_set_msg(t, false, "%s", _("no follow-up is due"));
+            return TUI_HANDLED | TUI_DIRTY_STATUS;
+        }
+        r->followups = !r->followups;
+        return TUI_HANDLED | TUI_DIRTY_FULL;
+    }
+    if (r->followups)
+        return tui_followups_key(t, k);
     if (tui_key_fn(k, KEY_UP) || tui_key_is(k, 'k'))
         return tui_resources_move(r, -1);
     if (tui_key_fn(k, KEY_DOWN) || tui_key_is(k, 'j'))
@@ -428,6 +502,42 @@ out:
     buf_fini(&b);
 }
 
+/* The follow-ups due in the list area, @list rows from row @y0. */
+static void tui_followups_draw(struct tui *t, int y0, int list, int width)
+{
+    struct tui_resources *r = t->res;
+    WINDOW *w = t->w_full;
+    attr_t head = tui_theme_attr(TUI_ROLE_HEADER);
+
+    tui_draw_blank(w, y0 - 1, 0, width, head);
+    /* TRANSLATORS: column headers of the follow-ups list. */
+    tui_draw_text(w, y0 - 1, 2, 12, _("Due"), head, false);
+    tui_draw_text(w, y0 - 1, 15, 24, _("Report"), head, false);
+    tui_draw_text(w, y0 - 1, 40, width - 41, _("Follow-up"), head, false);
+    if (r->fsel < r->ftop)
+        r->ftop = r->fsel;
+    if (r->fsel >= r->ftop + (size_t)list)
+        r->ftop = r->fsel - (size_t)list + 1;
+    for (int row = 0; row < list && r->ftop + (size_t)row < r->nfu; row++) {
+        size_t i = r->ftop + (size_t)row;
+        const struct model_event *e = &r->fu[i];
+        bool sel = i == r->fsel;
+        attr_t a = sel ? tui_theme_attr(TUI_ROLE_SELECTED) : tui_theme_attr(TUI_ROLE_NORMAL);
+        char when[24];
+        char *text = app_event_text(t->app, e);
+        /* "follow up at 2026-11-22 12:00: did the caller reach X?" -> the question. */
+        const char *q = strstr(text, ": ");
+        int y = y0 + row;
+        timeutil_local(app_followup_due_at(e), when);
+        tui_draw_blank(w, y, 0, width, a);
+        tui_draw_text(w, y, 0, 2, sel ? ">" : " ", a, false);
+        tui_draw_text(w, y, 2, 12, when + 5, a, false); /* "11-22 10:00" */
+        tui_draw_text(w, y, 15, 24, r->fu_place[i] ? r->fu_place[i] : "?", a, false);
+        tui_draw_text(w, y, 40, width - 41, q ? q + 2 : text, a, false);
+        free(text);
+    }
+}
+
 void tui_resources_draw(struct tui *t)
 {
     struct tui_resources *r = tui_res(t);
@@ -479,7 +589,9 @@ void tui_resources_draw(struct tui *t)
         r->top = r->sel - (size_t)list + 1;
     for (size_t i = 0; i < r->n; i++)
         any_sample |= r->rows[i].sample;
-    if (r->err != NULL) {
+    if (r->followups) {
+        tui_followups_draw(t, TUI_RESOURCE_HEAD, list, width);
+    } else if (r->err != NULL) {
         tui_draw_text(w, TUI_RESOURCE_HEAD, 2, width - 3, r->err, tui_theme_attr(TUI_ROLE_ERROR),
                       false);
     } else if (r->n == 0) {
@@ -488,7 +600,7 @@ void tui_resources_draw(struct tui *t)
                         "vigia resource import FILE)"),
                       tui_theme_attr(TUI_ROLE_HINT), false);
     }
-    for (int row = 0; row < list && r->top + (size_t)row < r->n; row++) {
+    for (int row = 0; !r->followups && row < list && r->top + (size_t)row < r->n; row++) {
         size_t i = r->top + (size_t)row;
         const struct model_resource *e = &r->rows[i];
         bool sel = i == r->sel;
@@ -507,13 +619,31 @@ void tui_resources_draw(struct tui *t)
     y = h - TUI_RESOURCE_FOOT;
     wattrset(w, (int)tui_theme_attr(TUI_ROLE_BORDER));
     mvwhline(w, y, 0, ACS_HLINE, width);
-    if (any_sample)
-        tui_draw_text(w, y, 2, width - 4,
-                      /* TRANSLATORS: on the separator when sample entries are listed. */
-                      _(" SAMPLE entries: replace them with your network's own list "),
-                      tui_theme_attr(TUI_ROLE_ERROR), false);
-    tui_resources_details(t, y + 1, TUI_RESOURCE_FOOT - 2, width - 2);
-    if (r->report_id[0] != '\0')
+    {
+        char *due = NULL;
+        int dw = 0;
+        if (r->nfu > 0 && !r->followups) {
+            /* TRANSLATORS: on the separator, right end: reminders from referrals that are due. */
+            due = xasprintf(
+                NG_(" F: %zu follow-up due ", " F: %zu follow-ups due ", (unsigned long)r->nfu),
+                r->nfu);
+            dw = text_width(due);
+        }
+        if (any_sample && !r->followups)
+            /* TRANSLATORS: on the separator when sample entries are listed. */
+            tui_draw_text(w, y, 2, width - 6 - dw,
+                          _(" SAMPLE entries: replace them with your own list "),
+                          tui_theme_attr(TUI_ROLE_ERROR), false);
+        if (due != NULL)
+            tui_draw_text(w, y, width - dw - 2, dw, due, tui_theme_attr(TUI_ROLE_MESSAGE), false);
+        free(due);
+    }
+    if (!r->followups)
+        tui_resources_details(t, y + 1, TUI_RESOURCE_FOOT - 2, width - 2);
+    if (r->followups)
+        /* TRANSLATORS: key hints of the follow-ups list; keep it short. */
+        s = _("↑/↓ select · Enter done (the caller was reached) · F or Esc back");
+    else if (r->report_id[0] != '\0')
         /* TRANSLATORS: key hints of the referral directory while referring; keep it short. */
         s = _("Enter refer · r refer + follow-up 2h · / n l a filter · c clear · Esc back");
     else

@@ -273,6 +273,14 @@ def t_refer():
     assert due["report_id"] == report and due["detail"]["name"] == "Fianzas Unidas", due
     r = ok(vigia("resource", "followups", db=db, env={"VIGIA_NOW": "2026-11-22T12:05:00Z"}))
     assert "did the caller reach Fianzas Unidas?" in r.out and report in r.out, r
+    ok(vigia("resource", "followup-done", due["id"], "--note", "they called back", db=db,
+             env={"VIGIA_NOW": "2026-11-22T12:06:00Z"}))
+    r = ok(vigia("resource", "followups", db=db, env={"VIGIA_NOW": "2026-11-22T12:07:00Z"}))
+    assert "no follow-up is due" in r.out, r
+    r = ok(vigia("events", "--report", report, db=db, env={"VIGIA_NOW": "2026-11-22T12:07:00Z"}))
+    assert "followed up on Fianzas Unidas: they called back" in r.out, r
+    fails(vigia("resource", "followup-done", rid, db=db), 1, "no follow-up reminder")
+    fails(vigia("resource", "followup-done", db=db), 2, "needs the reminder's id")
     fails(vigia("refer", report, db=db), 2, "needs a REPORT and a RESOURCE")
     fails(vigia("refer", report, rid, "--remind", "soonish", db=db), 2, "cannot read 'soonish'")
     fails(vigia("refer", report, "nobody", db=db), 1, "no resource 'nobody'")

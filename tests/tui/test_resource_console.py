@@ -50,8 +50,10 @@ def test(name):
     return wrap
 
 
-def vigia(*args):
-    p = subprocess.run([VIGIA, "--as", "tester"] + list(args), env=ENV, cwd=TMP,
+def vigia(*args, env=None):
+    e = dict(ENV)
+    e.update(env or {})
+    p = subprocess.run([VIGIA, "--as", "tester"] + list(args), env=e, cwd=TMP,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
     assert p.returncode == 0, (args, p.stdout, p.stderr)
     return p.stdout.decode()
@@ -70,16 +72,16 @@ def keys(*k):
     tmux("send-keys", "-t", SESSION, *k)
 
 
-def wait_for(text, timeout=10.0):
-    """Wait until @text is on the screen; return the screen."""
+def wait_for(*texts, timeout=10.0):
+    """Wait until every one of @texts is on the screen; return the screen."""
     end = time.monotonic() + timeout
     s = ""
     while time.monotonic() < end:
         s = screen()
-        if text in s:
+        if all(x in s for x in texts):
             return s
         time.sleep(0.05)
-    raise AssertionError(f"{text!r} never appeared; screen:\n{s}")
+    raise AssertionError(f"{texts!r} never appeared; screen:\n{s}")
 
 
 def wait_gone(text, timeout=10.0):
@@ -109,6 +111,9 @@ def main():
           "immigration_attorney", "--language", "es", "--contact", "408-555-0100")
     report = vigia("report", "add", "--location", "5th and Main", "--what",
                    "brother detained").strip()
+    # A referral made three hours ago with a one-hour reminder: due now.
+    past = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3 * 3600))
+    vigia("refer", report, "Santa Clara", "--remind", "1h", env={"VIGIA_NOW": past})
     tmux("new-session", "-d", "-s", SESSION, "-x", "80", "-y", "24",
          f"{VIGIA} --as tester; sleep 30")
     try:
@@ -117,7 +122,7 @@ def main():
         @test("R opens the directory at 80x24 with the sample marked")
         def _():
             keys("R")
-            s = wait_for("Resources: trusted organisations")
+            s = wait_for("Resources: trusted organisations", "United We Dream", "Esc back")
             ls = lines(s)
             assert len(ls) <= 24, s
             assert all(len(x) <= 80 for x in ls), s
@@ -140,8 +145,9 @@ def main():
         @test("n cycles the need, l filters by language")
         def _():
             keys("n")
-            s = wait_for("Need (n): immigration attorney")
-            assert "Centro Legal" in s and "United We Dream" not in s, s
+            wait_for("Need (n): immigration attorney", "Centro Legal")
+            s = wait_gone("United We Dream")
+            assert "Need (n): immigration attorney" in s and "Centro Legal" in s, s
             keys("c", "l", "es")
             s = wait_gone("United We Dream")
             assert "Centro Legal" in s, s
@@ -151,13 +157,12 @@ def main():
         @test("f on a report refers its caller and records it on the timeline")
         def _():
             keys("f")
-            s = wait_for("Refer the caller of \"5th and Main\"")
+            s = wait_for("Refer the caller of \"5th and Main\"", "Enter refer")
             assert "Enter refer" in s, s
             keys("/", "united", "Enter")
             wait_gone("Santa Clara")
             keys("r")
-            s = wait_for("referred to United We Dream")
-            assert "5th and Main" in s, s
+            wait_for("referred to United We Dream", "5th and Main")
             out = vigia("events", "--report", report, "--json")
             ev = [json.loads(x) for x in out.splitlines() if x.strip()]
             kinds = {e["kind"]: e for e in ev}
@@ -167,11 +172,27 @@ def main():
         @test("an entry another process adds appears while the directory is open")
         def _():
             keys("R")
-            wait_for("Resources: trusted organisations")
+            wait_for("Resources: trusted organisations", "Esc back")
             vigia("resource", "add", "--name", "Zeta Fianzas", "--service", "bail", "--contact",
                   "555-0199")
             s = wait_for("Zeta Fianzas")
             assert "555-0199" in s, s
+            keys("Escape")
+            wait_for("5th and Main")
+
+        @test("F lists the follow-ups due; Enter marks one done")
+        def _():
+            keys("R")
+            s = wait_for("F: 1 follow-up due", "Esc back")
+            keys("F")
+            s = wait_for("did the caller reach Santa Clara", "Enter done")
+            assert "5th and Main" in s and "Enter done" in s, s
+            keys("Enter")
+            s = wait_for("done: did the caller reach Santa Clara")
+            assert "follow-up due" not in s, s
+            assert "no follow-up is due" in vigia("resource", "followups")
+            out = vigia("events", "--report", report)
+            assert "followed up on Santa Clara County Rapid Response Network" in out, out
             keys("Escape")
             wait_for("5th and Main")
 

@@ -413,14 +413,33 @@ static void test_refer_on_timeline(void **state)
     assert_int_equal(app_followups_due(a, clock_ms + 2 * 3600000 + 60000, &ev, &n, &err), 0);
     assert_int_equal(n, 1);
     assert_string_equal(ev[0].report_id, rep.id);
+    /* Done: it is not due any more, and the timeline says so. */
+    {
+        char id[ULID_LEN + 1];
+        memcpy(id, ev[0].id, sizeof id);
+        app_events_free(ev, n);
+        assert_int_equal(app_followup_done(a, "01M80GKDEJSQ8QF80CW6EMN736", NULL, &err), -1);
+        assert_non_null(strstr(err, "no follow-up reminder"));
+        FREE(&err);
+        assert_int_equal(app_followup_done(a, id, "reached them", &err), 0);
+    }
+    assert_int_equal(app_followups_due(a, clock_ms + 2 * 3600000 + 60000, &ev, &n, &err), 0);
+    assert_int_equal(n, 0);
+    f.kind = "followup.done";
+    assert_int_equal(app_events(a, &f, &ev, &n, &err), 0);
+    assert_int_equal(n, 1);
+    text = app_event_text(a, &ev[0]);
+    assert_string_equal(text, "followed up on Fianzas Unidas: reached them");
+    free(text);
+    f.kind = NULL;
     app_events_free(ev, n);
 
     /* Without a reminder only the referral is added. */
     timeutil_set_fixed(clock_ms + 120000);
     assert_int_equal(app_refer(a, rep.id, res.id, NULL, 0, &err), 0);
     assert_int_equal(app_events(a, &f, &ev, &n, &err), 0);
-    assert_int_equal(n, 4);
-    assert_string_equal(ev[3].kind, "resource.referred");
+    assert_int_equal(n, 5); /* ...and followup.done before it */
+    assert_string_equal(ev[4].kind, "resource.referred");
     app_events_free(ev, n);
     timeutil_set_fixed(clock_ms);
     model_resource_fini(&res);
