@@ -591,11 +591,14 @@ def move_keys(moves):
 
 def measure_moves(t, keys, moves):
     per, cells = [], []
+    t.kinds = {}
     for i in range(moves):
         before = t.screen.snapshot()
         t.send(keys[i % len(keys)])
         out, _ = t.read_until_quiet(limit=5.0)
         t.last_move = out
+        for k, v in bytes_by_kind(out).items():
+            t.kinds[k] = t.kinds.get(k, 0) + v
         per.append(len(out))
         cells.append(changed_cells(before, t.screen.cells))
     return per, cells
@@ -645,6 +648,7 @@ def bench_program(name, argv, env, args, hide_keys=None):
     res["move_cells"] = statistics.mean(cells)
     res["move_bytes_all"] = per
     res["move_sample"] = t.last_move
+    res["move_kinds"] = dict(t.kinds)
     res["move_cells_all"] = cells
     res["screen_moved"] = t.screen.text()
     if hide_keys:
@@ -654,6 +658,7 @@ def bench_program(name, argv, env, args, hide_keys=None):
         res["hidden_move_bytes"] = statistics.mean(per)
         res["hidden_move_cells"] = statistics.mean(cells)
         res["hidden_move_sample"] = t.last_move
+        res["hidden_move_kinds"] = dict(t.kinds)
         res["screen_hidden"] = t.screen.text()
         t.send(hide_keys)
         t.read_until_quiet(limit=5.0)
@@ -852,6 +857,9 @@ def main():
             print("# %s first frames (ms): %s" % (name, r["first_frame_all"]))
             print("# %s move bytes: %s" % (name, r["move_bytes_all"]))
             print("# %s changed cells: %s" % (name, r["move_cells_all"]))
+            print("# %s move bytes by kind (all moves): %s" % (name, r["move_kinds"]))
+            if "hidden_move_kinds" in r:
+                print("# %s move bytes by kind, detail hidden: %s" % (name, r["hidden_move_kinds"]))
             print("# %s idle: %s; exit status %s" % (name, r["idle"], r["exit"]))
             print("# %s RSS at exit %d KiB (anon %d, file %d); largest: %s" %
                   (name, r["rss_kib"], r["rss_anon_kib"], r["rss_file_kib"],
