@@ -314,6 +314,31 @@ def handoff(e):
     assert "##" not in plain and "Verifiers in the field" in plain
 
 
+@test
+def sealed(e):
+    """verifier contacts are personal data: sealed at rest, shown as locked without the key"""
+    e.env["VIGIA_PWHASH"] = "fast"
+    e.run("verifier", "import", VERIFIERS)
+    pw = e.file("pw", "correct horse battery\n")
+    os.chmod(pw, 0o600)
+    e.run("passphrase", "set", "--new-file", pw)
+    e.run("verifier", "add", "--name", "Nora", "--contact", "+15105550144")
+    e.run("lock")
+    for suffix in ("", "-wal"):
+        path = e.db + suffix
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                raw = f.read()
+            for number in (b"+14155550101", b"+15105550144", b"luis_obs"):
+                assert number not in raw, (number, path)
+    rows = {r["name"]: r for r in map(json.loads, e.run("verifier", "list", "--json").splitlines())}
+    assert rows["Nora"].get("contact_locked") is True and "contact" not in rows["Nora"], rows
+    e.env["VIGIA_PASSPHRASE_FILE"] = pw
+    rows = {r["name"]: r for r in map(json.loads, e.run("verifier", "list", "--json").splitlines())}
+    assert rows["Nora"]["contact"] == "+15105550144", rows
+    assert rows["Rosa M."]["contact"] == "+14155550101", rows
+
+
 def main():
     if not os.access(VIGIA, os.X_OK):
         print("1..0 # SKIP needs the vigia binary")
