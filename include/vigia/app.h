@@ -584,6 +584,11 @@ int app_resource_get(struct app *a, const char *key, struct model_resource *out,
 /** Delete an entry (a tombstone that syncs); an event "resource.removed". */
 int app_resource_remove(struct app *a, const char *key, char **err);
 /**
+ * Delete every entry that came from a sample file, in one transaction, with
+ * one event "resource.removed" (detail: sample, count). *n gets the count.
+ */
+int app_resource_remove_sample(struct app *a, size_t *n, char **err);
+/**
  * True when @r was never checked or not within resource_check_days of
  * @now; *age_days (may be NULL) gets the days since the check (-1: never).
  */

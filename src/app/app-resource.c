@@ -353,6 +353,49 @@ out:
     return rc;
 }
 
+int app_resource_remove_sample(struct app *a, size_t *n, char **err)
+{
+    struct model_resource *rows = NULL;
+    size_t nrows = 0, count = 0;
+    char *detail = NULL;
+    int rc = -1;
+
+    *n = 0;
+    if (app_resource_need_actor(a, err) != 0)
+        return -1;
+    if (store_resource_list(a->store, NULL, &rows, &nrows, err) != STORE_OK)
+        return -1;
+    if (store_begin(a->store, err) != STORE_OK)
+        goto out;
+    for (size_t i = 0; i < nrows; i++) {
+        if (!rows[i].sample)
+            continue;
+        if (store_resource_delete_tx(a->store, rows[i].id, err) != STORE_OK) {
+            store_rollback(a->store);
+            goto out;
+        }
+        count++;
+    }
+    {
+        json_t *d = json_object();
+        json_object_set_new(d, "sample", json_true());
+        json_object_set_new(d, "count", json_integer((json_int_t)count));
+        detail = app_resource_dump(d);
+    }
+    if ((count > 0 &&
+         store_event(a->store, a->actor, "resource.removed", NULL, detail, err) != STORE_OK) ||
+        store_commit(a->store, err) != STORE_OK) {
+        store_rollback(a->store);
+        goto out;
+    }
+    *n = count;
+    rc = 0;
+out:
+    free(detail);
+    store_resources_free(rows, nrows);
+    return rc;
+}
+
 /* ---- search ---------------------------------------------------------------------- */
 
 void app_resource_locale(const struct app *a, char out[32])

@@ -387,9 +387,19 @@ static int cli_resource_remove(const struct cli_global *g, int argc, char **argv
     char *err = NULL;
 
     if (argc != 3)
-        return cli_usage_error("%s", _("resource remove needs one id or name"));
+        return cli_usage_error("%s", _("resource remove needs one id or name, or --sample"));
     if ((a = cli_open(g, false)) == NULL)
         return 1;
+    if (strcmp(argv[2], "--sample") == 0) {
+        size_t n = 0;
+        if (app_resource_remove_sample(a, &n, &err) != 0) {
+            app_free(&a);
+            return cli_fail(err);
+        }
+        printf(NG_("%zu sample entry removed\n", "%zu sample entries removed\n", n), n);
+        app_free(&a);
+        return 0;
+    }
     if (app_resource_remove(a, argv[2], &err) != 0) {
         app_free(&a);
         return cli_fail(err);

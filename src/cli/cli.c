@@ -125,6 +125,7 @@ static void cli_help(void)
                    "  resource import FILE      referral directory, YAML or CSV, all or nothing\n"
                    "  resource search [TEXT] [--need S] [--language L] [--area A] [--json]\n"
                    "  resource show|remove ID|NAME [--json]\n"
+                   "  resource remove --sample  remove the sample directory's entries\n"
                    "  resource followups [--json]  follow-up reminders now due\n"
                    "  resource followup-done ID [--note TEXT]\n"
                    "  refer REPORT RESOURCE [--note TEXT] [--remind 2h]\n"

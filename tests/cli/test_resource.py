@@ -121,6 +121,15 @@ def t_sample():
     r = ok(vigia("resource", "import", SAMPLE, db=db))
     assert "0 resources added, 5 updated" in r.out, r
     assert len(search(db)) == 5
+    # An entry of one's own under a sample's name replaces it; the rest go at once.
+    own = put("own.yaml", "resources:\n  - name: united we dream\n    services: legal_aid\n"
+                          "    contact: 1-844-363-1423\n    checked_at: 2026-11-20\n")
+    r = ok(vigia("resource", "import", own, db=db))
+    assert "0 resources added, 1 updated" in r.out and "SAMPLE" not in r.out, r
+    r = ok(vigia("resource", "remove", "--sample", db=db))
+    assert "4 sample entries removed" in r.out, r
+    (x,) = search(db)
+    assert x["name"] == "united we dream" and not x["sample"] and not x["unchecked"], x
 
 
 @test
