@@ -534,6 +534,8 @@ void store_outbox_rows_free(struct store_outbox_row **rows, size_t n);
 int store_outbox_expand_tx(struct store *s, const char *broadcast_id,
                            const struct model_audience *au, const char *parent_id,
                            int64_t not_before, size_t *count, char **err);
+/** Ids of the broadcasts with outbox rows here; *ids newly allocated (free each, then it). */
+int store_outbox_broadcasts(struct store *s, char ***ids, size_t *n, char **err);
 /**
  * Defer (or resume) the automatic WAL checkpoint: a big expansion then
  * commits without also copying every page into the database file; the next
@@ -550,10 +552,10 @@ int store_outbox_counts(struct store *s, const char *broadcast_id,
 int store_outbox_list(struct store *s, const char *broadcast_id, int state, size_t limit,
                       struct store_outbox_row **rows, size_t *n, char **err);
 /**
- * In one transaction: mark queued rows of @channel whose recipient opted out
- * as skipped (*skipped), then take up to @limit due rows and mark them
- * sending with attempts + 1, committed before this returns, so that they are
- * known to be possibly sent before any request leaves.
+ * In one transaction: take up to @limit due rows of @channel, mark those
+ * whose recipient opted out since the expansion as skipped (*skipped), and
+ * the others sending with attempts + 1, committed before this returns, so
+ * that they are known to be possibly sent before any request leaves.
  */
 int store_outbox_claim(struct store *s, const char *channel, int64_t now, size_t limit,
                        struct store_outbox_row **rows, size_t *n, size_t *skipped, char **err);

@@ -1244,24 +1244,11 @@ json_t *app_broadcast_status(struct app *a, const char *id, char **err)
 /* Write each broadcast's outbox counts to its (synced) progress and finish it when done. */
 static void app_outbox_progress(struct app *a)
 {
-    struct store_outbox_row *rows = NULL;
-    size_t n = 0;
     char **seen = NULL;
     size_t nseen = 0;
 
-    /* The broadcasts with rows: one row each is enough to know them. */
-    if (store_outbox_list(a->store, NULL, -1, (size_t)-1 >> 1, &rows, &n, NULL) != STORE_OK)
+    if (store_outbox_broadcasts(a->store, &seen, &nseen, NULL) != STORE_OK)
         return;
-    for (size_t i = 0; i < n; i++) {
-        bool dup = false;
-        for (size_t k = 0; k < nseen && !dup; k++)
-            dup = strcmp(seen[k], rows[i].broadcast_id) == 0;
-        if (!dup) {
-            seen = xreallocarray(seen, nseen + 1, sizeof *seen);
-            seen[nseen++] = xstrdup(rows[i].broadcast_id);
-        }
-    }
-    store_outbox_rows_free(&rows, n);
     for (size_t k = 0; k < nseen; k++) {
         size_t c[STORE_OUTBOX_NSTATES];
         struct store_broadcast b;

@@ -568,7 +568,7 @@ static int send_claim(struct send_worker *w, int c, int64_t now, char **err)
     w->stats.skipped += skipped;
     if (ch->cc->rate > 0)
         ch->tokens -= (double)n;
-    ch->next_check = n < want ? now + SEND_IDLE_CHECK_MS : 0;
+    ch->next_check = n + skipped < want ? now + SEND_IDLE_CHECK_MS : 0;
     for (size_t i = 0; i < n; i++) {
         char *terr = NULL, *text = send_text_for(w, &rows[i], &terr);
         if (text == NULL) {

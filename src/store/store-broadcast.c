@@ -441,6 +441,8 @@ int store_outbox_claim(struct store *s, const char *channel, int64_t now, size_t
                        struct store_outbox_row **rows, size_t *n, size_t *skipped, char **err)
 {
     sqlite3_stmt *sel, *upd, *skip;
+    bool *opted = NULL;
+    size_t cap = 0, k;
     int rc;
 
     *rows = NULL;
@@ -448,32 +450,17 @@ int store_outbox_claim(struct store *s, const char *channel, int64_t now, size_t
     *skipped = 0;
     if ((rc = store_begin(s, err)) != STORE_OK)
         return rc;
-    /* Recipients who opted out after the expansion are never sent to. */
-    skip = store_stmt(s,
-                      "UPDATE outbox SET state = 'skipped', last_error = 'opted out',"
-                      " updated_at = ?2 WHERE rowid IN (SELECT o.rowid FROM outbox o"
-                      " JOIN subscribers sub ON sub.id = o.subscriber_id"
-                      " WHERE o.state = 'queued' AND o.channel = ?1 AND o.not_before <= ?2"
-                      " AND sub.opted_out_at IS NOT NULL)",
-                      err);
-    if (skip == NULL) {
-        rc = STORE_ERR_IO;
-        goto fail;
-    }
-    sqlite3_bind_text(skip, 1, channel, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(skip, 2, now);
-    rc = sqlite3_step(skip);
-    sqlite3_reset(skip);
-    sqlite3_clear_bindings(skip);
-    if (rc != SQLITE_DONE) {
-        rc = store_fail(s, rc, "skipping opted-out recipients", err);
-        goto fail;
-    }
-    *skipped = (size_t)sqlite3_changes(s->db);
+    /*
+     * The due rows of one channel, oldest first, straight from the index
+     * (no sort, no scan of what is not due), with whether their recipient
+     * opted out since the expansion: those are never sent to.
+     */
     sel = store_stmt(s,
-                     "SELECT " STORE_OUTBOX_COLS " FROM outbox o INDEXED BY outbox_state"
-                     " WHERE o.state = 'queued' AND o.not_before <= ?2 AND o.channel = ?1"
-                     " ORDER BY o.not_before, o.rowid LIMIT ?3",
+                     "SELECT " STORE_OUTBOX_COLS ", (SELECT sub.opted_out_at IS NOT NULL"
+                     " FROM subscribers sub WHERE sub.id = o.subscriber_id)"
+                     " FROM outbox o INDEXED BY outbox_queue"
+                     " WHERE o.channel = ?1 AND o.state = 'queued' AND o.not_before <= ?2"
+                     " ORDER BY o.not_before LIMIT ?3",
                      err);
     if (sel == NULL) {
         rc = STORE_ERR_IO;
@@ -482,8 +469,51 @@ int store_outbox_claim(struct store *s, const char *channel, int64_t now, size_t
     sqlite3_bind_text(sel, 1, channel, -1, SQLITE_STATIC);
     sqlite3_bind_int64(sel, 2, now);
     sqlite3_bind_int64(sel, 3, (sqlite3_int64)limit);
-    if ((rc = store_outbox_collect(s, sel, rows, n, err)) != STORE_OK)
+    while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *rows = xreallocarray(*rows, cap, sizeof **rows);
+            opted = xreallocarray(opted, cap, sizeof *opted);
+        }
+        store_outbox_from_row(sel, &(*rows)[*n]);
+        opted[*n] = sqlite3_column_int(sel, 16) != 0;
+        (*n)++;
+    }
+    sqlite3_reset(sel);
+    sqlite3_clear_bindings(sel);
+    if (rc != SQLITE_DONE) {
+        rc = store_fail(s, rc, "reading the outbox", err);
         goto fail;
+    }
+    skip = store_stmt(s,
+                      "UPDATE outbox SET state = 'skipped', last_error = 'opted out',"
+                      " updated_at = ?2 WHERE rowid = ?1",
+                      err);
+    if (skip == NULL) {
+        rc = STORE_ERR_IO;
+        goto fail;
+    }
+    for (size_t i = 0; i < *n; i++) {
+        if (!opted[i])
+            continue;
+        sqlite3_bind_int64(skip, 1, (*rows)[i].rowid);
+        sqlite3_bind_int64(skip, 2, now);
+        rc = sqlite3_step(skip);
+        sqlite3_reset(skip);
+        if (rc != SQLITE_DONE) {
+            rc = store_fail(s, rc, "skipping an opted-out recipient", err);
+            goto fail;
+        }
+        (*skipped)++;
+    }
+    /* Keep only the rows to send. */
+    for (size_t i = k = 0; i < *n; i++) {
+        if (opted[i])
+            store_outbox_row_fini(&(*rows)[i]);
+        else
+            (*rows)[k++] = (*rows)[i];
+    }
+    *n = k;
     upd = store_stmt(s,
                      "UPDATE outbox SET state = 'sending', attempts = attempts + 1,"
                      " sending_at = ?2, updated_at = ?2 WHERE rowid = ?1",
@@ -507,11 +537,13 @@ int store_outbox_claim(struct store *s, const char *channel, int64_t now, size_t
     }
     if ((rc = store_commit(s, err)) != STORE_OK)
         goto fail;
+    free(opted);
     return STORE_OK;
 fail:
     store_rollback(s);
     store_outbox_rows_free(rows, *n);
     *n = 0;
+    free(opted);
     return rc;
 }
 
@@ -560,6 +592,23 @@ int store_outbox_finish(struct store *s, const struct store_outbox_result *res, 
 fail:
     store_rollback(s);
     return rc;
+}
+
+int store_outbox_broadcasts(struct store *s, char ***ids, size_t *n, char **err)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT DISTINCT broadcast_id FROM outbox", err);
+    int rc;
+
+    *ids = NULL;
+    *n = 0;
+    if (st == NULL)
+        return STORE_ERR_IO;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *ids = xreallocarray(*ids, *n + 1, sizeof **ids);
+        (*ids)[(*n)++] = store_col_text(st, 0);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, rc, "reading the outbox", err);
 }
 
 int store_outbox_pending(struct store *s, const char *channel, int64_t *next_due, size_t *retrying,

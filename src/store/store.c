@@ -103,7 +103,7 @@ static const char store_migration_1[] =
     " gateway_id TEXT, last_error TEXT, updated_at INTEGER, contact TEXT, language TEXT,"
     " not_before INTEGER NOT NULL DEFAULT 0, sending_at INTEGER,"
     " reconcile INTEGER NOT NULL DEFAULT 0);"
-    "CREATE INDEX outbox_state ON outbox(state, not_before);"
+    "CREATE INDEX outbox_queue ON outbox(channel, state, not_before);"
     "CREATE TABLE resources ("
     " id TEXT PRIMARY KEY, name TEXT NOT NULL, services TEXT, languages TEXT, areas TEXT,"
     " hours TEXT, contact TEXT, notes TEXT, checked_at INTEGER, deleted_at INTEGER,"
