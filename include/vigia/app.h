@@ -8,7 +8,6 @@
 #define VIGIA_APP_H
 
 #include <signal.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -623,70 +622,6 @@ int app_followup_done(struct app *a, const char *followup_id, const char *note, 
 int64_t app_followup_due_at(const struct model_event *e);
 /** Text for people of a resource event ("referred to X"), or NULL when @e is not one. */
 char *app_resource_event_text(const struct model_event *e);
-
-/* ---- sync between dispatchers (src/app/app-sync.c) ------------------------ */
-
-struct pollfd;
-
-/** What the status bar shows about sync. */
-struct app_sync_status {
-    bool joined;        /* this database belongs to a network */
-    bool online;        /* the relay answered the last request */
-    int64_t pending;    /* ops of this device waiting to go out */
-    int64_t last_ok;    /* ms of the last exchange with the relay, 0: never */
-    int64_t refused;    /* batches refused (failed checks) since the session began */
-    int64_t gaps;       /* batches missing from another device's sequence */
-    int64_t sent;       /* batches sent since the session began */
-    int64_t received;   /* batches applied since the session began */
-    int64_t applied_ops; /* their ops */
-    const char *last_error; /* borrowed until the next call; NULL: none */
-};
-
-/**
- * Create a network on the relay at @relay_url and join it: *invite gets the
- * one-line invite for the other devices (newly allocated). Needs the relay.
- */
-int app_network_create(struct app *a, const char *relay_url, char **invite, char **err);
-/** Join the network of @invite with this database (no relay needed until sync). */
-int app_network_join(struct app *a, const char *invite, const char *device_name, char **err);
-/** The invite of this database's network; newly allocated. */
-int app_network_invite(struct app *a, char **invite, char **err);
-/**
- * Start a new key epoch: devices in @remove (ids or names, NULL-terminated;
- * may be NULL) are removed and never get the new key. Pushes pending ops and
- * the new key (sealed to each remaining device) under the old key, then
- * registers the new epoch with the relay. *epoch gets the new epoch.
- */
-int app_network_rotate(struct app *a, const char *const *remove, int64_t *epoch, char **err);
-/** The network's devices as JSON lines or text rows: id, name, joined, removed. */
-int app_network_devices(struct app *a, char **text, bool json, char **err);
-
-/** A running sync for the console's poll loop; NULL when not joined. */
-struct app_sync;
-struct app_sync *app_sync_new(struct app *a, char **err);
-void app_sync_free(struct app_sync **s);
-/**
- * Descriptors to add to the poll loop (up to @max into @fds, *n filled) and
- * the longest the loop may sleep before calling app_sync_perform (-1: no
- * limit).
- */
-void app_sync_fds(struct app_sync *s, struct pollfd *fds, size_t max, size_t *n, int *timeout_ms);
-/** After poll: do ready I/O, apply what arrived, start due requests. Never blocks. */
-void app_sync_perform(struct app_sync *s);
-/** The database changed here (a local write): send soon. */
-void app_sync_poke(struct app_sync *s);
-void app_sync_status(struct app_sync *s, struct app_sync_status *out);
-/** Sync status without a session (joined? ops waiting? last sync), for a status bar at start. */
-void app_sync_status_offline(struct app *a, struct app_sync_status *out);
-
-/**
- * Headless: exchange with the relay until nothing is left to send or fetch
- * (@once), or until *@stop becomes true (long-poll loop, also watching the
- * database for local writes). Returns 0, or -1 with *err when the relay
- * could not be reached (once) or the database failed.
- */
-int app_sync_run(struct app *a, bool once, const volatile sig_atomic_t *stop,
-                 struct app_sync_status *out, char **err);
 
 /* ---- roster: verifiers, shifts, assignments (src/app/app-roster.c) -------- */
 

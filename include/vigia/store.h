@@ -312,6 +312,7 @@ struct store_op {
     char *row_id;
     char *col;
     struct store_val v; /* v.s is owned when type is STORE_TEXT */
+    uint64_t parent;    /* hlc of the cell's newest op when written (0: none) */
 };
 void store_op_fini(struct store_op *op);
 /** Free @n ops and the array, and set *ops to NULL. */

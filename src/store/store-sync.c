@@ -100,7 +100,7 @@ static bool store_sync_val_eq(const struct store_val *a, const struct store_val 
 int store_sync_local_ops(struct store *s, int64_t after_seq, size_t limit, struct store_op **ops,
                          size_t *n, int64_t *last_seq, char **err)
 {
-    static const char sql[] = "SELECT seq, hlc, tbl, row_id, col, value FROM ops"
+    static const char sql[] = "SELECT seq, hlc, tbl, row_id, col, value, parent FROM ops"
                               " WHERE seq > ? AND device = ? ORDER BY seq LIMIT ?";
     sqlite3_stmt *st = store_stmt(s, sql, err);
     size_t cap = 0;
@@ -129,6 +129,7 @@ int store_sync_local_ops(struct store *s, int64_t after_seq, size_t limit, struc
         op->row_id = store_col_text(st, 3);
         op->col = store_col_text(st, 4);
         op->v = store_sync_col_val(st, 5);
+        op->parent = (uint64_t)sqlite3_column_int64(st, 6);
         *last_seq = op->seq;
     }
     sqlite3_reset(st);
@@ -313,10 +314,10 @@ static int store_sync_conflict(struct store *s, const struct store_op *a, uint64
 static int store_sync_log_op(struct store *s, const struct store_op *op, bool conflicts, bool *dup,
                              bool *won, size_t *nconflicts, char **err)
 {
-    static const char cell_sql[] = "SELECT hlc, device, value FROM ops WHERE tbl = ?"
+    static const char cell_sql[] = "SELECT hlc, device, value, parent FROM ops WHERE tbl = ?"
                                    " AND row_id = ? AND col = ? ORDER BY hlc DESC, device DESC";
-    static const char ins_sql[] =
-        "INSERT INTO ops(hlc, device, tbl, row_id, col, value) VALUES (?, ?, ?, ?, ?, ?)";
+    static const char ins_sql[] = "INSERT INTO ops(hlc, device, tbl, row_id, col, value, parent)"
+                                  " VALUES (?, ?, ?, ?, ?, ?, ?)";
     struct {
         uint64_t hlc;
         char device[ULID_LEN + 1];
@@ -348,8 +349,13 @@ static int store_sync_log_op(struct store *s, const struct store_op *op, bool co
             *dup = true;
             break;
         }
+        /*
+         * Concurrent: other device, close in time, and neither writer had seen
+         * the other's op (or anything newer in the cell) when it wrote.
+         */
         if (conflicts && nfound < UTIL_ARRAY_LEN(found) && strcmp(dev, op->device) != 0 &&
-            (h > op->hlc ? h - op->hlc : op->hlc - h) <= win) {
+            (h > op->hlc ? h - op->hlc : op->hlc - h) <= win && op->parent < h &&
+            (uint64_t)sqlite3_column_int64(st, 3) < op->hlc) {
             struct store_val v = store_sync_col_val(st, 2);
             if (!store_sync_val_eq(&v, &op->v)) {
                 found[nfound].hlc = h;
@@ -386,6 +392,8 @@ static int store_sync_log_op(struct store *s, const struct store_op *op, bool co
                 (sealed = store_seal_text(s, op->tbl, op->col, op->row_id, v.s, NULL)) != NULL)
                 v.s = sealed;
             store_bind(st, 6, &v);
+            if (op->parent > 0)
+                sqlite3_bind_int64(st, 7, (sqlite3_int64)op->parent);
             rc = store_sync_step(s, st, "ops", err);
             free(sealed);
         }

@@ -121,7 +121,9 @@ static const char store_migration_1[] =
     " seq INTEGER PRIMARY KEY, hlc INTEGER NOT NULL, device TEXT NOT NULL,"
     /* value has no declared type: "ANY" outside STRICT tables means NUMERIC affinity, */
     /* which would turn the text "+15551234567" into an integer. */
-    " tbl TEXT NOT NULL, row_id TEXT NOT NULL, col TEXT NOT NULL, value);"
+    " tbl TEXT NOT NULL, row_id TEXT NOT NULL, col TEXT NOT NULL, value,"
+    /* parent: the hlc of the cell's newest op when this one was written (sync conflicts) */
+    " parent INTEGER);"
     "CREATE INDEX ops_cell ON ops(tbl, row_id, col, hlc);"
     "CREATE INDEX ops_hlc ON ops(hlc);"
     "CREATE TABLE sync_state (key TEXT PRIMARY KEY, value ANY);"
@@ -682,7 +684,8 @@ static int store_write_raw(struct store *s, const char *table, const char *row_i
                            const struct store_col *cols, size_t n, char **err)
 {
     static const char op_sql[] =
-        "INSERT INTO ops(hlc, device, tbl, row_id, col, value) VALUES (?, ?, ?, ?, ?, ?)";
+        "INSERT INTO ops(hlc, device, tbl, row_id, col, value, parent) VALUES (?1, ?2, ?3, ?4,"
+        " ?5, ?6, (SELECT max(hlc) FROM ops WHERE tbl = ?3 AND row_id = ?4 AND col = ?5))";
     const struct store_table *t = store_table_find(table);
     struct buf sql;
     sqlite3_stmt *st, *op;

@@ -28,13 +28,10 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "vigia/util.h"
-
-#include "vigia/store.h"
-
-#include "vigia/sync.h"
-
 #include "vigia/i18n.h"
+#include "vigia/util.h"
+#include "vigia/store.h"
+#include "vigia/sync.h"
 
 #define SYNC_AD_BYTES 76
 #define SYNC_MAGIC "VGSB"
@@ -84,8 +81,8 @@ char *sync_ops_encode(const struct sync_header *h, const char *sign_pk, const st
             v = json_null();
             break;
         }
-        json_array_append_new(
-            arr, json_pack("[I,s,s,s,o]", (json_int_t)op->hlc, op->tbl, op->row_id, op->col, v));
+        json_array_append_new(arr, json_pack("[I,s,s,s,o,I]", (json_int_t)op->hlc, op->tbl,
+                                             op->row_id, op->col, v, (json_int_t)op->parent));
     }
     json_object_set_new(o, "ops", arr);
     out = json_dumps(o, JSON_COMPACT);
@@ -129,7 +126,7 @@ int sync_ops_decode(const struct sync_header *h, const char *json, size_t len,
     {
         struct store_op *op = &(*ops)[i];
         json_t *v;
-        if (!json_is_array(item) || json_array_size(item) != 5 ||
+        if (!json_is_array(item) || json_array_size(item) < 5 || json_array_size(item) > 6 ||
             !json_is_integer(json_array_get(item, 0)) || !json_is_string(json_array_get(item, 1)) ||
             !json_is_string(json_array_get(item, 2)) || !json_is_string(json_array_get(item, 3)) ||
             json_integer_value(json_array_get(item, 0)) <= 0) {
@@ -137,6 +134,8 @@ int sync_ops_decode(const struct sync_header *h, const char *json, size_t len,
             goto out;
         }
         op->hlc = (uint64_t)json_integer_value(json_array_get(item, 0));
+        if (json_integer_value(json_array_get(item, 5)) > 0)
+            op->parent = (uint64_t)json_integer_value(json_array_get(item, 5));
         snprintf(op->device, sizeof op->device, "%s", h->device);
         op->tbl = xstrdup(json_string_value(json_array_get(item, 1)));
         op->row_id = xstrdup(json_string_value(json_array_get(item, 2)));

@@ -20,7 +20,6 @@
 #include <sqlite3.h>
 
 #include "vigia/util.h"
-
 #include "vigia/store.h"
 
 #define MAX_REPLICAS 5
@@ -381,10 +380,107 @@ static void test_apply_idempotent_and_lww(void **state)
     free(pb);
 }
 
+/* Both devices' ops for @id, exchanged both ways; returns the events dump of each. */
+static void exchange(struct store *a, struct store *b)
+{
+    struct store_op *oa, *ob;
+    size_t na, nb;
+    int64_t last;
+    char *err = NULL;
+
+    assert_int_equal(store_sync_local_ops(a, 0, 1000, &oa, &na, &last, &err), STORE_OK);
+    assert_int_equal(store_sync_local_ops(b, 0, 1000, &ob, &nb, &last, &err), STORE_OK);
+    assert_int_equal(store_sync_apply(b, oa, na, NULL, &err), STORE_OK);
+    assert_int_equal(store_sync_apply(a, ob, nb, NULL, &err), STORE_OK);
+    store_ops_free(&oa, na);
+    store_ops_free(&ob, nb);
+}
+
+static char *conflict_details(struct store *s)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    struct buf b;
+
+    buf_init(&b);
+    assert_int_equal(sqlite3_open_v2(store_path(s), &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT id, detail, actor FROM events"
+                                        " WHERE kind = 'sync.conflict' ORDER BY id",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        buf_printf(&b, "%s %s %s\n", sqlite3_column_text(st, 0), sqlite3_column_text(st, 1),
+                   sqlite3_column_text(st, 2));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return buf_steal(&b);
+}
+
+static void test_conflict_recorded(void **state)
+{
+    struct store *a, *b;
+    char dir[] = "/tmp/vigia-merge-XXXXXX", *pa, *pb, *err = NULL, *ca, *cb;
+    char id[ULID_LEN + 1], cid[ULID_LEN + 1];
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    pa = xasprintf("%s/a.db", dir);
+    pb = xasprintf("%s/b.db", dir);
+    assert_int_equal(store_open(pa, STORE_CREATE, &a, &err), STORE_OK);
+    assert_int_equal(store_open(pb, STORE_CREATE, &b, &err), STORE_OK);
+    ulid_new(7, id);
+    ulid_new(8, cid);
+    assert_int_equal(store_begin(a, &err), STORE_OK);
+    {
+        struct store_col cols[] = {{"received_at", store_int(1)},
+                                   {"location", store_text("x")},
+                                   {"status", store_text("new")}};
+        assert_int_equal(store_write(a, "reports", id, cols, 3, &err), STORE_OK);
+        struct store_col cc[] = {{"report_id", store_text(id)},
+                                 {"contact", store_text("555-0100")}};
+        assert_int_equal(store_write(a, "reporter_contacts", cid, cc, 2, &err), STORE_OK);
+    }
+    assert_int_equal(store_commit(a, &err), STORE_OK);
+    exchange(a, b);
+    /* Both change the status (and the contact) before hearing of the other. */
+    assert_int_equal(store_begin(a, &err), STORE_OK);
+    struct store_col sa = {"status", store_text("confirmed")};
+    assert_int_equal(store_write(a, "reports", id, &sa, 1, &err), STORE_OK);
+    struct store_col ka = {"contact", store_text("555-0111")};
+    assert_int_equal(store_write(a, "reporter_contacts", cid, &ka, 1, &err), STORE_OK);
+    assert_int_equal(store_commit(a, &err), STORE_OK);
+    assert_int_equal(store_begin(b, &err), STORE_OK);
+    struct store_col sb = {"status", store_text("false_alarm")};
+    assert_int_equal(store_write(b, "reports", id, &sb, 1, &err), STORE_OK);
+    struct store_col kb = {"contact", store_text("555-0122")};
+    assert_int_equal(store_write(b, "reporter_contacts", cid, &kb, 1, &err), STORE_OK);
+    assert_int_equal(store_commit(b, &err), STORE_OK);
+    exchange(a, b);
+    exchange(a, b); /* the conflict events travel too */
+    ca = conflict_details(a);
+    cb = conflict_details(b);
+    assert_string_equal(ca, cb);
+    /* One event per field, both values shown; the contact's values are not. */
+    assert_non_null(strstr(ca, "\"confirmed\""));
+    assert_non_null(strstr(ca, "\"false_alarm\""));
+    assert_null(strstr(ca, "555-01"));
+    assert_non_null(strstr(ca, "[personal]"));
+    assert_non_null(strchr(strchr(ca, '\n') + 1, '\n'));
+    assert_null(strchr(strchr(strchr(ca, '\n') + 1, '\n') + 1, '\n'));
+    free(ca);
+    free(cb);
+    store_free(&a);
+    store_free(&b);
+    free(pa);
+    free(pb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_apply_idempotent_and_lww),
+        cmocka_unit_test(test_conflict_recorded),
         cmocka_unit_test(test_merge_converges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
