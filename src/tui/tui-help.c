@@ -65,6 +65,7 @@ static const struct tui_help_row {
     {N_("c"), N_("they checked in (the on-scene clock restarts)")},
     {N_("OVERDUE  CALL"), N_("not acknowledged in time; a check-in missed: call them now")},
     {N_("H  h"), N_("the shift handoff brief")},
+    {N_("S"), N_("in the roster: edit the weekly schedule in $EDITOR (YAML)")},
 };
 
 int tui_help_key(struct tui *t, const struct tui_key *k)

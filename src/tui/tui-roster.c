@@ -6,8 +6,8 @@
  *   assignment and place, and the time since their last word; state keys
  *   move the selected verifier's assignment (a acknowledged, e en route,
  *   o on scene, b reported back, r released, x declined) and c records a
- *   check-in. Assignments not acknowledged in time are marked OVERDUE; a
- *   missed on-scene check-in is marked CALL and escalates.
+ *   check-in; S edits the weekly schedule in $EDITOR. Assignments not acknowledged in time are
+ * marked OVERDUE; a missed on-scene check-in is marked CALL and escalates.
  * - Assign ('a' on a report): field verifiers ranked for that report with
  *   the reason of each rank; Enter (or the rank's digit) assigns, then the
  *   roster shows with the message queued for the verifier.
@@ -27,10 +27,12 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curses.h>
 
@@ -68,7 +70,9 @@ struct tui_roster {
     /* Escalation: assignments already alerted for a missed check-in. */
     char (*alerted)[ULID_LEN + 1];
     size_t nalerted;
-    char *duty; /* who is on duty now and who comes next, one line */
+    char *duty;        /* who is on duty now and who comes next, one line */
+    char *dispatchers; /* who was on duty as dispatcher at the last tick; NULL: not yet known */
+    char *notice;      /* a problem with the edited schedule, shown in the footer until a key */
     char *err;
 };
 
@@ -99,6 +103,8 @@ void tui_roster_fini(struct tui *t)
     free(r->report_place);
     free(r->alerted);
     free(r->duty);
+    free(r->dispatchers);
+    free(r->notice);
     free(r->err);
     FREE(&t->roster);
 }
@@ -289,6 +295,26 @@ int tui_roster_tick(struct tui *t)
         dirty |= TUI_DIRTY_STATUS;
     }
     app_roster_free(rows, n);
+    /* A shift change: offer the incoming dispatcher the brief. */
+    {
+        struct app_oncall oc;
+        struct buf who;
+        buf_init(&who);
+        buf_adds(&who, "");
+        if (app_oncall(t->app, t->now, &oc, NULL) == 0) {
+            for (size_t i = 0; i < oc.n; i++)
+                if (oc.items[i].now && oc.items[i].role == MODEL_ROLE_DISPATCHER)
+                    buf_printf(&who, "%s\n", oc.items[i].person);
+            app_oncall_fini(&oc);
+        }
+        if (r->dispatchers != NULL && strcmp(r->dispatchers, buf_str(&who)) != 0 &&
+            !(dirty & TUI_DIRTY_STATUS)) {
+            tui_set_msg(t, false, "%s", _("shift change: H shows the handoff brief"));
+            dirty |= TUI_DIRTY_STATUS;
+        }
+        free(r->dispatchers);
+        r->dispatchers = buf_steal(&who);
+    }
     if (t->screen == TUI_SCREEN_ROSTER && r->mode == TUI_RM_ROSTER) {
         tui_roster_fetch(t);
         dirty |= TUI_DIRTY_FULL;
@@ -305,6 +331,77 @@ int tui_roster_timeout(struct tui *t)
     if (dl - now > 24 * 3600 * 1000LL)
         return 24 * 3600 * 1000;
     return (int)(dl - now) + 5;
+}
+
+/* ---- editing the schedule --------------------------------------------------- */
+
+/*
+ * 'S': the schedule as YAML in the dispatcher's editor ($VISUAL, $EDITOR,
+ * vi), imported back when it changed. The file holds names and times, no
+ * contacts, is created 0600 and removed afterwards. system() ignores SIGINT
+ * in the console while the editor runs.
+ */
+static int tui_roster_edit_shifts(struct tui *t)
+{
+    const char *dir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    const char *ed = getenv("VISUAL") && *getenv("VISUAL")   ? getenv("VISUAL")
+                     : getenv("EDITOR") && *getenv("EDITOR") ? getenv("EDITOR")
+                                                             : "vi";
+    char *path = xasprintf("%s/vigia-shifts-XXXXXX.yaml", dir), *before = NULL, *after = NULL;
+    char *err = NULL, *cmd = NULL;
+    size_t len = 0, n = 0;
+    FILE *f = NULL;
+    int fd, rc;
+
+    if ((fd = mkstemps(path, 5)) < 0 || (f = fdopen(fd, "w")) == NULL) {
+        tui_set_msg(t, true, _("cannot write %s: %s"), path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        goto out;
+    }
+    rc = app_shifts_export_yaml(t->app, f, &err);
+    if (fclose(f) != 0 || rc != 0) {
+        tui_set_msg(t, true, "%s", err ? err : _("cannot write the schedule"));
+        goto out;
+    }
+    util_read_file(path, &before, &len);
+    cmd = xasprintf("%s '%s'", ed, path);
+    def_prog_mode();
+    endwin();
+    rc = system(cmd);
+    reset_prog_mode();
+    t->dirty |= TUI_CLEAR | TUI_DIRTY_ALL;
+    if (rc != 0) {
+        tui_set_msg(t, true, _("the editor (%s) failed; the schedule is unchanged"), ed);
+        goto out;
+    }
+    if (util_read_file(path, &after, &len) != 0 || (before && strcmp(before, after) == 0)) {
+        tui_set_msg(t, false, "%s", _("the schedule is unchanged"));
+        goto out;
+    }
+    if (app_shifts_import(t->app, path, &n, &err) != 0) {
+        /* The file is gone after this: name the line, not the temporary path. */
+        size_t pl = strlen(path);
+        struct tui_roster *r = tui_ros(t);
+        free(r->notice);
+        r->notice = strncmp(err, path, pl) == 0 && err[pl] == ':'
+                        ? xasprintf(_("schedule line %s"), err + pl + 1)
+                        : xstrdup(err);
+        tui_set_msg(t, true, "%s", _("the edited schedule was refused; it is unchanged"));
+        goto out;
+    }
+    tui_set_msg(t, false, NG_("%zu shift in the schedule", "%zu shifts in the schedule", n), n);
+    t->now = timeutil_now_ms();
+    tui_roster_fetch(t);
+out:
+    if (f != NULL)
+        unlink(path);
+    free(path);
+    free(cmd);
+    free(before);
+    free(after);
+    free(err);
+    return TUI_HANDLED | TUI_DIRTY_FULL | TUI_DIRTY_STATUS | TUI_CLEAR;
 }
 
 /* ---- keys -------------------------------------------------------------------- */
@@ -381,6 +478,8 @@ static int tui_roster_roster_key(struct tui *t, const struct tui_key *k)
     }
     if (tui_key_is(k, 'h') || tui_key_is(k, 'H'))
         return tui_roster_handoff_open(t);
+    if (tui_key_is(k, 'S'))
+        return tui_roster_edit_shifts(t);
     if (k->fn)
         return 0;
     switch (k->code) {
@@ -436,6 +535,8 @@ static int tui_roster_roster_key(struct tui *t, const struct tui_key *k)
 int tui_roster_key(struct tui *t, const struct tui_key *k)
 {
     struct tui_roster *r = tui_ros(t);
+
+    FREE(&r->notice);
 
     if (tui_key_is(k, TUI_KEY_ESC) || tui_key_is(k, 'q')) {
         if (r->mode != TUI_RM_ROSTER && r->from_roster) {
@@ -624,7 +725,10 @@ static void tui_roster_draw_roster(struct tui *t, WINDOW *w, int h, int width)
                       tui_theme_attr(TUI_ROLE_LABEL), false);
         free(line);
         free(roles);
-        if (s->overdue == MODEL_OVERDUE_CHECKIN) {
+        if (r->notice != NULL) {
+            tui_draw_text(w, h - TUI_ROSTER_FOOT + 2, 1, width - 2, r->notice,
+                          tui_theme_attr(TUI_ROLE_ERROR) | A_BOLD, false);
+        } else if (s->overdue == MODEL_OVERDUE_CHECKIN) {
             char age[8];
             timeutil_age(t->now - (s->last_word ? s->last_word : s->current.at[s->current.state]),
                          age);

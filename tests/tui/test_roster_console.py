@@ -82,10 +82,11 @@ def wait_for(*needles, gone=False, deadline=15.0):
         time.sleep(0.05)
 
 
-def console(now):
+def console(now, editor=""):
     tmux("kill-server", check=False)
     tmux("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", "80", "-y", "24",
-         f"env VIGIA_NOW={now} TZ=America/Los_Angeles {VIGIA} --db {DB} --as tester")
+         f"env VIGIA_NOW={now} TZ=America/Los_Angeles EDITOR='{editor}' VISUAL= "
+         f"{VIGIA} --db {DB} --as tester")
 
 
 def test(fn):
@@ -235,6 +236,28 @@ def run(ids):
         wait_for("Roster:")
         keys("Escape")
         keys("q")
+
+    @test
+    def edit_schedule():
+        """S edits the schedule in $EDITOR; a broken edit is refused with its line"""
+        assert '"16:00"' in cli("shifts", "export")
+        console("2026-11-23T15:50:00Z", editor="sed -i s/16:00/15:00/")
+        wait_for("VERIFY")
+        keys("V")
+        wait_for("Roster:")
+        keys("S")
+        wait_for("26 shifts in the schedule")
+        y = cli("shifts", "export")
+        assert '"15:00"' in y and '"16:00"' not in y, y
+        console("2026-11-23T15:50:00Z", editor="sed -i s/mon/funday/")
+        wait_for("VERIFY")
+        keys("V")
+        wait_for("Roster:")
+        keys("S")
+        s = wait_for("edited schedule was refused", "schedule line 11:11: days: expected weekdays")
+        assert "/tmp/" not in s, s
+        assert cli("shifts", "export") == y, "a refused edit leaves the schedule as it was"
+        keys("Escape", "q")
 
 
 sys.exit(main())
