@@ -350,9 +350,10 @@ struct store_apply_stats {
  * append-only tables are unions of their rows; deletes are tombstones (a
  * deleted_at column written like any other). Row writes make no new ops. The
  * local clock moves past every remote hlc. Concurrent edits of one field (two
- * devices, different values, hlc within STORE_SYNC_CONFLICT_MS) are recorded
- * as "sync.conflict" events with both values; the event's id is derived from
- * the two ops so that every replica records the same one. @stats may be NULL.
+ * devices, different values, hlc within STORE_SYNC_CONFLICT_MS, and neither
+ * op's parent at or past the other's hlc) are recorded as "sync.conflict"
+ * events with both values; the event's id is derived from the two ops so that
+ * every replica records the same one. @stats may be NULL.
  */
 int store_sync_apply_tx(struct store *s, const struct store_op *ops, size_t n,
                         struct store_apply_stats *stats, char **err);
