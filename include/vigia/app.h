@@ -531,6 +531,23 @@ int app_outbox_run(struct app *a, bool until_empty, volatile sig_atomic_t *stop,
                    struct send_stats *out, char **err);
 /** A dispatcher checked the uncertain rows of a broadcast (NULL: all): send them again. */
 int app_outbox_retry_uncertain(struct app *a, const char *broadcast_id, size_t *n, char **err);
+/** The newest @limit broadcasts with their status and outbox counts, as a JSON array. */
+struct json_t *app_broadcast_list(struct app *a, size_t limit, char **err);
+
+/*
+ * The outbox worker inside the console's poll loop: add app_outbox_fds to the
+ * poll set (and honour its timeout), call app_outbox_perform after poll.
+ * Progress: app_outbox_stats (sent, failed, uncertain, in flight, rate).
+ */
+struct app_outbox;
+struct pollfd;
+/** Start a worker (reconciling what a crash left); NULL with *err on a config error. */
+struct app_outbox *app_outbox_new(struct app *a, char **err);
+void app_outbox_free(struct app_outbox **o);
+void app_outbox_fds(struct app_outbox *o, struct pollfd *fds, size_t max, size_t *n,
+                    int *timeout_ms);
+int app_outbox_perform(struct app_outbox *o, const struct pollfd *fds, size_t n, char **err);
+void app_outbox_stats(struct app_outbox *o, struct send_stats *st);
 
 /* ---- referral directory (src/app/app-resource.c) -------------------------- */
 

@@ -495,6 +495,8 @@ struct store_broadcast {
 };
 void store_broadcast_fini(struct store_broadcast *b);
 int store_broadcast_get(struct store *s, const char *id, struct store_broadcast *b, char **err);
+/** Ids of the newest @limit broadcasts, newest first; *ids newly allocated (free each, then it). */
+int store_broadcast_ids(struct store *s, size_t limit, char ***ids, size_t *n, char **err);
 
 enum store_outbox_state {
     STORE_OUTBOX_QUEUED,

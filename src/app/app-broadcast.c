@@ -1354,3 +1354,105 @@ int app_outbox_retry_uncertain(struct app *a, const char *broadcast_id, size_t *
     }
     return 0;
 }
+
+/* ---- the worker in someone else's poll loop (the console) ------------------------ */
+
+struct app_outbox {
+    struct app *a;
+    struct config_send cs;
+    struct send_worker *w;
+    char *sink;
+    int64_t progress_at;
+};
+
+struct app_outbox *app_outbox_new(struct app *a, char **err)
+{
+    struct app_outbox *o = xcalloc(1, sizeof *o);
+    char *dir;
+    size_t uncertain;
+
+    o->a = a;
+    if (app_send_config(a, &o->cs, err) != 0) {
+        free(o);
+        return NULL;
+    }
+    dir = util_data_dir();
+    util_mkdirs(dir);
+    o->sink = xasprintf("%s/sink.jsonl", dir);
+    free(dir);
+    o->w = send_worker_new(a->store, &o->cs, o->sink);
+    if (send_worker_recover(o->w, &uncertain, err) != 0) {
+        app_outbox_free(&o);
+        return NULL;
+    }
+    return o;
+}
+
+void app_outbox_free(struct app_outbox **op)
+{
+    struct app_outbox *o = *op;
+
+    if (o == NULL)
+        return;
+    send_worker_free(&o->w);
+    app_outbox_progress(o->a);
+    config_send_fini(&o->cs);
+    free(o->sink);
+    free(o);
+    *op = NULL;
+}
+
+void app_outbox_fds(struct app_outbox *o, struct pollfd *fds, size_t max, size_t *n,
+                    int *timeout_ms)
+{
+    int64_t t = send_worker_timeout(o->w);
+
+    *n = send_worker_pollfds(o->w, fds, max);
+    *timeout_ms = t < 0 ? -1 : t > 60000 ? 60000 : (int)t;
+}
+
+int app_outbox_perform(struct app_outbox *o, const struct pollfd *fds, size_t n, char **err)
+{
+    int64_t now = timeutil_now_ms();
+    int rc = send_worker_step(o->w, fds, n, err);
+
+    /* Other dispatchers see progress through the synced broadcast row, every few seconds. */
+    if (now - o->progress_at >= 5000) {
+        o->progress_at = now;
+        app_outbox_progress(o->a);
+    }
+    return rc;
+}
+
+void app_outbox_stats(struct app_outbox *o, struct send_stats *st)
+{
+    send_worker_stats(o->w, st);
+}
+
+json_t *app_broadcast_list(struct app *a, size_t limit, char **err)
+{
+    char **ids = NULL;
+    size_t n = 0;
+    json_t *arr;
+
+    if (store_broadcast_ids(a->store, limit, &ids, &n, err) != STORE_OK)
+        return NULL;
+    arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *st = app_broadcast_status(a, ids[i], NULL);
+        struct store_broadcast b;
+        if (st == NULL)
+            continue;
+        if (store_broadcast_get(a->store, ids[i], &b, NULL) == STORE_OK) {
+            json_object_set_new(st, "template",
+                                b.template_name ? json_string(b.template_name) : json_null());
+            json_object_set_new(st, "report_ids", json_string(b.report_ids ? b.report_ids : ""));
+            json_object_set_new(st, "texts", json_loads(b.texts ? b.texts : "{}", 0, NULL));
+            store_broadcast_fini(&b);
+        }
+        json_object_del(st, "attention");
+        json_array_append_new(arr, st);
+    }
+    app_fields_free(ids, n);
+    return arr;
+}

@@ -344,6 +344,44 @@ static int cli_broadcast(const struct cli_global *g, int argc, char **argv)
                     "or status"));
     if (strcmp(argv[1], "draft") == 0)
         return cli_broadcast_draft(g, argc, argv);
+    if (strcmp(argv[1], "list") == 0) {
+        json_t *l, *b;
+        size_t i;
+        json = argc > 2 && strcmp(argv[2], "--json") == 0;
+        if (argc > 2 + json)
+            return cli_usage_error(_("broadcast list: unknown argument '%s'"), argv[2 + json]);
+        if ((a = cli_open(g, false)) == NULL)
+            return 1;
+        if ((l = app_broadcast_list(a, 50, &err)) == NULL) {
+            rc = cli_fail(err);
+        } else {
+            json_array_foreach(l, i, b)
+            {
+                json_t *o = json_object_get(b, "outbox");
+                if (json) {
+                    char *s = json_dumps(b, JSON_COMPACT | JSON_PRESERVE_ORDER);
+                    puts(s);
+                    free(s);
+                    continue;
+                }
+                printf("%s  %-9s %-8s %-14s sent %lld, failed %lld, uncertain %lld, left %lld\n",
+                       json_string_value(json_object_get(b, "id")),
+                       json_string_value(json_object_get(b, "status")),
+                       json_string_value(json_object_get(b, "kind")),
+                       json_is_string(json_object_get(b, "template"))
+                           ? json_string_value(json_object_get(b, "template"))
+                           : "-",
+                       (long long)json_integer_value(json_object_get(o, "sent")),
+                       (long long)json_integer_value(json_object_get(o, "failed")),
+                       (long long)json_integer_value(json_object_get(o, "uncertain")),
+                       (long long)json_integer_value(json_object_get(b, "remaining")));
+            }
+            json_decref(l);
+            rc = 0;
+        }
+        app_free(&a);
+        return rc;
+    }
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0)
             json = true;

@@ -183,6 +183,26 @@ int store_broadcast_get(struct store *s, const char *id, struct store_broadcast 
     return rc;
 }
 
+int store_broadcast_ids(struct store *s, size_t limit, char ***ids, size_t *n, char **err)
+{
+    sqlite3_stmt *st =
+        store_stmt(s, "SELECT id FROM broadcasts ORDER BY created_at DESC, id DESC LIMIT ?", err);
+    int rc;
+
+    *ids = NULL;
+    *n = 0;
+    if (st == NULL)
+        return STORE_ERR_IO;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)limit);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *ids = xreallocarray(*ids, *n + 1, sizeof **ids);
+        (*ids)[(*n)++] = store_col_text(st, 0);
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, rc, "listing broadcasts", err);
+}
+
 /* ---- outbox --------------------------------------------------------------------- */
 
 void store_outbox_key(const char *broadcast_id, const char *subscriber_id, const char *channel,
