@@ -235,6 +235,8 @@ static enum send_outcome send_twilio_parse(struct send_req *r, const struct conf
         *reason = msg ? xasprintf("%s (Twilio %lld, HTTP %ld)", msg, (long long)code, http)
                       : xasprintf("HTTP %ld", http);
         out = send_http_failure(http);
+        /* 21610: the number replied STOP to this sender at the carrier. */
+        r->recipient_left = code == 21610;
     }
     json_decref(j);
     return out;
@@ -300,6 +302,8 @@ static enum send_outcome send_telegram_parse(struct send_req *r, const struct co
             r->retry_after_ms = (int64_t)json_integer_value(ra) * 1000;
         *reason = d ? xasprintf("%s (HTTP %ld)", d, http) : xasprintf("HTTP %ld", http);
         out = send_http_failure(http);
+        /* 403 "Forbidden: bot was blocked by the user": they left. */
+        r->recipient_left = http == 403;
     }
     json_decref(j);
     return out;

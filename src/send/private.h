@@ -33,6 +33,7 @@ struct send_req {
     struct buf payload; /* SMTP message */
     size_t payload_off;
     int64_t retry_after_ms; /* from Retry-After, 0 when none */
+    bool recipient_left;    /* the gateway says the recipient opted out or blocked us */
     char *url;
 };
 

@@ -80,6 +80,8 @@ struct send_worker {
     size_t cache_next;
     struct send_stats stats;
     struct send_req *inflight; /* list of requests in the multi handle */
+    char **left;               /* subscribers the gateway says opted out, to record */
+    size_t nleft;
     int64_t rate_sec[SEND_RATE_WINDOW];
     size_t rate_cnt[SEND_RATE_WINDOW];
     int64_t flush_due; /* outcomes wait at most until then to be recorded; -1: none */
@@ -206,6 +208,9 @@ void send_worker_free(struct send_worker **wp)
     free(w->owned);
     free(w->res);
     free(w->fds);
+    for (size_t i = 0; i < w->nleft; i++)
+        free(w->left[i]);
+    free(w->left);
     for (size_t i = 0; i < SEND_TEXT_CACHE; i++)
         json_decref(w->cache[i].texts);
     for (int c = 0; c < MODEL_CHANNEL_COUNT; c++)
@@ -337,6 +342,26 @@ static int send_flush(struct send_worker *w, char **err)
 
     if (w->nres > 0)
         rc = store_outbox_finish(w->s, w->res, w->nres, err);
+    /* The gateway told us a recipient opted out: so do we, so nothing else goes to them. */
+    if (rc == STORE_OK && w->nleft > 0 && store_begin(w->s, err) == STORE_OK) {
+        int64_t now = timeutil_now_ms();
+        for (size_t i = 0; i < w->nleft && rc == STORE_OK; i++) {
+            struct store_col cols[] = {{"opted_out_at", store_int(now)},
+                                       {"updated_at", store_int(now)}};
+            char *detail = xasprintf("%s by the gateway", w->left[i]);
+            rc = store_write(w->s, "subscribers", w->left[i], cols, UTIL_ARRAY_LEN(cols), err);
+            if (rc == STORE_OK)
+                rc = store_event(w->s, NULL, "subscriber.optout", NULL, detail, err);
+            free(detail);
+        }
+        if (rc == STORE_OK)
+            rc = store_commit(w->s, err);
+        else
+            store_rollback(w->s);
+    }
+    for (size_t i = 0; i < w->nleft; i++)
+        free(w->left[i]);
+    w->nleft = 0;
     for (size_t i = 0; i < w->nowned; i++)
         free(w->owned[i]);
     w->nowned = 0;
@@ -460,6 +485,10 @@ static void send_done(struct send_worker *w, struct send_req *r, CURLcode res)
     case SEND_PERMANENT:
         free(gid);
         send_result(w, r->row.rowid, STORE_OUTBOX_FAILED, NULL, reason, 0);
+        if (r->recipient_left && r->row.subscriber_id != NULL) {
+            w->left = xreallocarray(w->left, w->nleft + 1, sizeof *w->left);
+            w->left[w->nleft++] = xstrdup(r->row.subscriber_id);
+        }
         return;
     case SEND_TRANSIENT:
         free(gid);

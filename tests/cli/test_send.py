@@ -435,6 +435,9 @@ def t_delivery_permanent():
         assert "21610" in errs and "Unregistered user" in errs and "550" in errs, errs
         assert all(r["attempts"] == 1 for r in st["attention"]), st["attention"]
         assert [to for ch, to, _ in gw.delivered] == ["+15553000001"], gw.delivered
+        # Twilio's 21610 means the number opted out at the carrier: it is opted out here too.
+        b2 = n.draft("--report", rid, "--channel", "sms")
+        assert "1 message queued" in n.run("broadcast", "approve", b2).stdout
     finally:
         gw.stop()
 
