@@ -430,6 +430,63 @@ def t_long_poll():
 
 
 @test
+def t_random_requests():
+    """300 random requests (junk, cut-off and mangled HTTP): relay stays up"""
+    import random
+    rnd = random.Random(7)
+    net = invite_keys(state["invite"])[0]["network"]
+    templates = [
+        b"GET /v1/networks/%s/batches?after=%d&wait=0 HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"POST /v1/networks/%s/batches HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n",
+        b"POST /v1/networks/%s/epochs HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n{",
+    ]
+    for i in range(300):
+        kind = rnd.randrange(4)
+        if kind == 3:
+            data = bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 400)))
+        else:
+            data = templates[kind] % (net.encode(), rnd.randrange(-5, 100000))
+            data += bytes(rnd.randrange(256) for _ in range(rnd.randrange(0, 200)))
+            if rnd.randrange(2):
+                data = data[:rnd.randrange(1, len(data))]
+        try:
+            raw(relay.port, data)
+        except OSError:
+            pass
+        assert relay.alive(), "relay died on request %d: %r" % (i, data[:60])
+    rid = A.add("after random requests")
+    A.sync()
+    B.sync()
+    assert rid in B.reports()
+
+
+@test
+def t_loop_reconnects():
+    """vigia sync started while the relay is down catches up once it is back"""
+    relay.stop()
+    loop = subprocess.Popen([VIGIA, "--db", B.db, "--as", "tester-b", "sync"], env=ENV,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        rid = A.add("while the relay was down")
+        time.sleep(1.5)
+        relay.start()
+        A.sync()
+        t0 = time.time()
+        found = False
+        while time.time() - t0 < 45 and not found:
+            con = sqlite3.connect(B.db, timeout=10)
+            found = con.execute("SELECT 1 FROM reports WHERE id = ?", (rid,)).fetchone()
+            con.close()
+            time.sleep(0.1)
+        assert found, "the loop did not catch up"
+    finally:
+        loop.send_signal(signal.SIGTERM)
+        out, err = loop.communicate(timeout=10)
+    assert loop.returncode == 0, (loop.returncode, err)
+    assert "unreachable" in err, err
+
+
+@test
 def t_rotate():
     """rotate --remove C: B follows the new epoch, C is cut off"""
     C.run("network", "join", state["invite"])
