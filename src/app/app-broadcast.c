@@ -1126,6 +1126,14 @@ int app_broadcast_approve(struct app *a, const char *id, size_t *queued, bool *h
             store_rollback(a->store);
             goto out;
         }
+        if (b.parent_id != NULL && *queued == 0) {
+            /* The outbox is the sending device's own: the first alert went out elsewhere. */
+            util_seterr(err,
+                        _("nobody to send to: the first alert's recipients are known only on the "
+                          "device that sent it; approve this follow-up there"));
+            store_rollback(a->store);
+            goto out;
+        }
         detail = xasprintf("%s: %zu messages%s", id, *queued, *held ? " (held: quiet hours)" : "");
         if (store_event(a->store, a->actor, "broadcast.approved", NULL, detail, err) != STORE_OK ||
             store_commit(a->store, err) != STORE_OK) {

@@ -18,10 +18,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -80,6 +83,7 @@ struct send_worker {
     size_t cache_next;
     struct send_stats stats;
     struct send_req *inflight; /* list of requests in the multi handle */
+    int lock_fd;               /* one worker per database: flock on DB.outbox-lock */
     char **left;               /* subscribers the gateway says opted out, to record */
     size_t nleft;
     int64_t rate_sec[SEND_RATE_WINDOW];
@@ -144,6 +148,7 @@ struct send_worker *send_worker_new(struct store *s, const struct config_send *c
     w->cs = cs;
     w->curl_deadline = -1;
     w->flush_due = -1;
+    w->lock_fd = -1;
     w->multi = curl_multi_init();
     if (w->multi == NULL)
         util_fatal("cannot initialise libcurl");
@@ -208,6 +213,8 @@ void send_worker_free(struct send_worker **wp)
     free(w->owned);
     free(w->res);
     free(w->fds);
+    if (w->lock_fd >= 0)
+        close(w->lock_fd); /* releases the lock */
     for (size_t i = 0; i < w->nleft; i++)
         free(w->left[i]);
     free(w->left);
@@ -759,6 +766,25 @@ int send_worker_recover(struct send_worker *w, size_t *uncertain, char **err)
     int rc = -1;
 
     *uncertain = 0;
+    /*
+     * Two workers on one database would each take the other's rows in
+     * "sending" for a crash's leftovers: only one runs at a time.
+     */
+    {
+        char *lock = xasprintf("%s.outbox-lock", store_path(w->s));
+        w->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (w->lock_fd < 0 || flock(w->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+            if (errno == EWOULDBLOCK)
+                util_seterr(err, "%s",
+                            _("another outbox worker is running on this database (vigia outbox "
+                              "run or a console)"));
+            else
+                util_seterr(err, _("cannot lock %s: %s"), lock, strerror(errno));
+            free(lock);
+            return -1;
+        }
+        free(lock);
+    }
     if (store_outbox_list(w->s, NULL, STORE_OUTBOX_SENDING, (size_t)-1 >> 1, &rows, &n, err) !=
         STORE_OK)
         return -1;

@@ -577,11 +577,11 @@ int store_outbox_finish(struct store *s, const struct store_outbox_result *res, 
         return STORE_OK;
     if ((rc = store_begin(s, err)) != STORE_OK)
         return rc;
-    st = store_stmt(
-        s,
-        "UPDATE outbox SET state = ?2, gateway_id = coalesce(?3, gateway_id),"
-        " last_error = ?4, not_before = ?5, updated_at = ?6, reconcile = ?7 WHERE rowid = ?1",
-        err);
+    st = store_stmt(s,
+                    "UPDATE outbox SET state = ?2, gateway_id = coalesce(?3, gateway_id),"
+                    " last_error = ?4, not_before = ?5, updated_at = ?6, reconcile = ?7"
+                    " WHERE rowid = ?1 AND state = 'sending'",
+                    err);
     if (st == NULL) {
         rc = STORE_ERR_IO;
         goto fail;

@@ -317,6 +317,21 @@ def t_followup():
     assert sorted(got) == sorted([("ana", b), ("bob", b), ("ana", f)]), got
 
 
+@test
+def t_one_worker():
+    """one outbox worker per database: a second one refuses to start"""
+    n = Net("lock")
+    p = subprocess.Popen([VIGIA, "--as", "ana", "outbox", "run", "--quiet"], env=n.env,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.5)
+        n.fails("outbox", "run", "--until-empty", want="another outbox worker")
+    finally:
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=10) == 0
+    n.run("outbox", "run", "--until-empty", "--quiet")
+
+
 def delivery_net(name, gw, subs, **kw):
     n = Net(name)
     n.write_config(gw, **kw)
