@@ -413,6 +413,12 @@ int app_network_invite(struct app *a, char **invite, char **err);
 int app_network_rotate(struct app *a, const char *const *remove, int64_t *epoch, char **err);
 /** The network's devices as JSON lines or text rows: id, name, joined, removed. */
 int app_network_devices(struct app *a, char **text, bool json, char **err);
+/**
+ * Send all of this device's ops again on the next sync (after another device
+ * refused a batch of ours, or a relay lost data). Receivers drop what they
+ * already have.
+ */
+int app_network_resend(struct app *a, char **err);
 
 /** A running sync for the console's poll loop; NULL when not joined. */
 struct app_sync;

@@ -309,6 +309,22 @@ out:
     return rc;
 }
 
+int app_network_resend(struct app *a, char **err)
+{
+    int rc = store_begin(a->store, err);
+
+    /* Receivers drop ops they have; the batches carry new numbers. */
+    if (rc == STORE_OK)
+        rc = store_sync_set(a->store, "send.pending", NULL, err);
+    if (rc == STORE_OK)
+        rc = store_sync_set_int(a->store, "send.cursor", 0, err);
+    if (rc == STORE_OK)
+        rc = store_commit(a->store, err);
+    else
+        store_rollback(a->store);
+    return rc == STORE_OK ? 0 : -1;
+}
+
 /* ---- the running session -------------------------------------------------------- */
 
 struct app_sync *app_sync_new(struct app *a, char **err)

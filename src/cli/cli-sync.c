@@ -10,12 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vigia/i18n.h"
 #include "vigia/util.h"
-
 #include "vigia/app.h"
 
 #include "cli.h"
-#include "vigia/i18n.h"
 
 static volatile sig_atomic_t cli_sync_stop;
 
@@ -59,8 +58,9 @@ static void cli_sync_print_status(const struct app_sync_status *st)
 
 static int cli_network_usage(void)
 {
-    return cli_usage_error(_("usage: vigia network create --relay URL | join INVITE [--name N] | "
-                             "invite | rotate [--remove DEVICE]... | devices [--json] | status"));
+    return cli_usage_error(
+        _("usage: vigia network create --relay URL | join INVITE [--name N] | "
+          "invite | rotate [--remove DEVICE]... | resend | devices [--json] | status"));
 }
 
 int cli_network(const struct cli_global *g, int argc, char **argv)
@@ -144,6 +144,14 @@ int cli_network(const struct cli_global *g, int argc, char **argv)
             goto fail;
         }
         printf(_("network key epoch is now %lld\n"), (long long)epoch);
+        rc = 0;
+    } else if (strcmp(sub, "resend") == 0) {
+        if ((a = cli_open(g, false)) == NULL)
+            return 1;
+        if (app_network_resend(a, &err) != 0)
+            goto fail;
+        fprintf(stderr, "vigia: %s\n",
+                _("all of this device's changes go out again on the next sync"));
         rc = 0;
     } else if (strcmp(sub, "devices") == 0) {
         bool json = argc > 2 && strcmp(argv[2], "--json") == 0;

@@ -281,6 +281,11 @@ def t_flipped_byte():
     con.execute("UPDATE batches SET body = ? WHERE cursor = ?", (body, cur))
     con.commit()
     con.close()
+    # Recovery: A sends everything again; B drops what it has and gets the rest.
+    A.run("network", "resend")
+    A.sync()
+    B.sync()
+    assert rid in B.reports(), "resend did not recover the refused batch"
 
 
 @test
