@@ -339,6 +339,18 @@ int app_shifts_import(struct app *a, const char *file, size_t *count, char **err
         config_shifts_fini(&cs);
         return -1;
     }
+    if (cs.has_windows) {
+        /* The windows live in config.yaml (each dispatcher's), not in the synced schedule. */
+        const struct model_roster_policy *p = &a->config.roster;
+        bool same = cs.nwindows == p->nwindows;
+        for (size_t i = 0; same && i < cs.nwindows; i++)
+            same = cs.windows[i].start_min == p->windows[i].start_min &&
+                   cs.windows[i].end_min == p->windows[i].end_min;
+        if (!same)
+            logger_msg(LOGGER_WARN, "%s",
+                       _("the file's priority_windows differ from config.yaml's, which apply: "
+                         "set priority_windows there"));
+    }
     if (store_shift_list(a->store, &old, &nold, err) != STORE_OK)
         goto out;
     if (store_begin(a->store, err) != STORE_OK)
@@ -396,14 +408,14 @@ int app_shifts_export_yaml(struct app *a, FILE *out, char **err)
     if (store_shift_list(a->store, &rows, &n, err) != STORE_OK)
         return -1;
     fputs("# vigia weekly schedule: edit, then `vigia shifts import FILE`\n", out);
-    fputs("priority_windows: [", out);
+    fputs("# priority windows (priority_windows in config.yaml):", out);
     for (size_t i = 0; i < p->nwindows; i++) {
         char s[8], e[8];
         model_hhmm(p->windows[i].start_min, s);
         model_hhmm(p->windows[i].end_min, e);
-        fprintf(out, "%s\"%s-%s\"", i ? ", " : "", s, e);
+        fprintf(out, "%s %s-%s", i ? "," : "", s, e);
     }
-    fputs("]\nshifts:\n", out);
+    fputs("\nshifts:\n", out);
     for (size_t i = 0; i < n; i++) {
         char s[8], e[8];
         model_hhmm(rows[i].start_min, s);

@@ -84,9 +84,16 @@ def wait_for(*needles, gone=False, deadline=15.0):
 
 def console(now, editor=""):
     tmux("kill-server", check=False)
-    tmux("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", "80", "-y", "24",
-         f"env VIGIA_NOW={now} TZ=America/Los_Angeles EDITOR='{editor}' VISUAL= "
-         f"{VIGIA} --db {DB} --as tester")
+    for attempt in range(20):  # the old server may still be going away
+        p = subprocess.run(["tmux", "-S", SOCK, "-f", "/dev/null", "new-session", "-d", "-s",
+                            "t", "-x", "80", "-y", "24",
+                            f"env VIGIA_NOW={now} TZ=America/Los_Angeles EDITOR='{editor}' "
+                            f"VISUAL= {VIGIA} --db {DB} --as tester"],
+                           env=ENV, capture_output=True, text=True, timeout=30)
+        if p.returncode == 0:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"tmux new-session: {p.stderr}")
 
 
 def test(fn):
