@@ -59,6 +59,7 @@ static const struct tui_help_row {
     {N_("SAMPLE  unchecked"), N_("from the shipped sample, or not checked lately: call first")},
     {NULL, N_("Verifiers (V), assigning (a) and the handoff brief (H)")},
     {N_("a"), N_("on a report: verifiers ranked by fit with the reason; Enter or 1-9 assigns")},
+    {N_("l"), N_("in the ranking: prefer a language (each press the next; then none)")},
     {N_("V"), N_("the roster: status, assignment, place, time since last word")},
     {N_("a e o b"), N_("acknowledged, en route, on scene, reported back")},
     {N_("r  x"), N_("release the verifier, or they declined")},

@@ -63,6 +63,7 @@ struct tui_roster {
     char *report_place;
     struct app_rank rank;
     size_t rsel, rtop;
+    char lang[16]; /* the language the caller or the place needs ('l'); "" for none */
     /* Handoff view. */
     char **lines;
     size_t nlines;
@@ -214,6 +215,7 @@ int tui_roster_assign_open(struct tui *t, const char *report_id)
     model_report_fini(&rep);
     app_rank_fini(&r->rank);
     r->rsel = r->rtop = 0;
+    r->lang[0] = '\0';
     FREE(&r->err);
     t->now = timeutil_now_ms();
     if (app_rank(t->app, report_id, NULL, t->now, &r->rank, &err) != 0)
@@ -434,6 +436,51 @@ static int tui_roster_back(struct tui *t)
     return TUI_HANDLED | TUI_DIRTY_ALL | TUI_RECALC;
 }
 
+static int tui_roster_strcmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* 'l': rank again for the next language the field verifiers speak (then none). */
+static int tui_roster_next_language(struct tui *t)
+{
+    struct tui_roster *r = tui_ros(t);
+    char **langs = NULL, *err = NULL;
+    size_t n = 0, next = 0;
+
+    for (size_t i = 0; i < r->rank.n; i++) {
+        char *copy = xstrdup(r->rank.rows[i].v.languages ? r->rank.rows[i].v.languages : "");
+        char *save = NULL;
+        for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            bool seen = false;
+            for (size_t j = 0; j < n && !seen; j++)
+                seen = strcmp(langs[j], tok) == 0;
+            if (!seen) {
+                langs = xreallocarray(langs, n + 1, sizeof *langs);
+                langs[n++] = xstrdup(tok);
+            }
+        }
+        free(copy);
+    }
+    if (n > 0)
+        qsort(langs, n, sizeof *langs, tui_roster_strcmp);
+    if (r->lang[0] != '\0') {
+        for (next = 0; next < n && strcmp(langs[next], r->lang) != 0; next++)
+            ;
+        next++;
+    }
+    snprintf(r->lang, sizeof r->lang, "%s", next < n ? langs[next] : "");
+    for (size_t i = 0; i < n; i++)
+        free(langs[i]);
+    free(langs);
+    app_rank_fini(&r->rank);
+    r->rsel = r->rtop = 0;
+    FREE(&r->err);
+    if (app_rank(t->app, r->report_id, r->lang[0] ? r->lang : NULL, t->now, &r->rank, &err) != 0)
+        r->err = err;
+    return TUI_HANDLED | TUI_DIRTY_FULL;
+}
+
 static int tui_roster_assign_key(struct tui *t, const struct tui_key *k)
 {
     struct tui_roster *r = tui_ros(t);
@@ -443,6 +490,8 @@ static int tui_roster_assign_key(struct tui *t, const struct tui_key *k)
 
     if ((rc = tui_roster_move(&r->rsel, r->rank.n, k)) != 0)
         return rc;
+    if (tui_key_is(k, 'l'))
+        return tui_roster_next_language(t);
     if (tui_key_enter(k) || tui_key_is(k, 'a'))
         pick = r->rsel;
     else if (!k->fn && k->code >= '1' && k->code <= '9')
@@ -777,8 +826,13 @@ static void tui_roster_draw_assign(struct tui *t, WINDOW *w, int h, int width)
     char *title;
 
     /* TRANSLATORS: title of the assign pane; %s is the report's place. */
-    title = xasprintf(_(" Send a verifier to %s: ranked by fit"),
-                      r->report_place ? r->report_place : "?");
+    if (r->lang[0] != '\0')
+        /* TRANSLATORS: title of the assign pane; place, then a language code. */
+        title = xasprintf(_(" Send a verifier to %s: ranked by fit, speaking %s"),
+                          r->report_place ? r->report_place : "?", r->lang);
+    else
+        title = xasprintf(_(" Send a verifier to %s: ranked by fit"),
+                          r->report_place ? r->report_place : "?");
     tui_draw_text(w, 0, 0, width, title, tui_theme_attr(TUI_ROLE_TITLE), true);
     free(title);
     tui_draw_blank(w, 1, 0, width, tui_theme_attr(TUI_ROLE_HEADER));
@@ -809,7 +863,8 @@ static void tui_roster_draw_assign(struct tui *t, WINDOW *w, int h, int width)
         tui_draw_text(w, y, 2, 23, r->rank.rows[i].v.name, a, false);
         tui_draw_text(w, y, 26, width - 27, r->rank.reasons[i], a, false);
     }
-    tui_roster_hints(w, h - 1, width, _("Enter or 1-9 assigns  j/k move  V roster  Esc back"));
+    tui_roster_hints(w, h - 1, width,
+                     _("Enter or 1-9 assigns  l language  j/k move  V roster  Esc back"));
 }
 
 static void tui_roster_draw_handoff(struct tui *t, WINDOW *w, int h, int width)

@@ -168,6 +168,14 @@ def run(ids):
         assert lines.index(rosa[0]) < lines.index(luis[0]) < lines.index(carmen[0]), s
         assert "on shift, free, knows Mission" in rosa[0], s
         assert "off shift" in luis[0], s
+        keys("l")  # languages cycle: en first
+        s = wait_for("speaking en", "speaks en")
+        keys("l")
+        s = wait_for("speaking es")
+        carmen = [l for l in s.splitlines() if "Carmen" in l]
+        assert carmen and "speaks es" in carmen[0], s
+        keys("l")
+        wait_for("speaking", gone=True)
         keys("Enter")
         s = wait_for("Roster:", "assigned; their message is queued")
         assert "message [queued]" in s and "Home Depot on Cesar Chavez" in s, s
