@@ -295,6 +295,8 @@ int tui_roster_assign_open(struct tui *t, const char *report_id);
 int tui_roster_handoff_open(struct tui *t);
 int tui_roster_key(struct tui *t, const struct tui_key *k);
 void tui_roster_draw(struct tui *t);
+/** True while a new verifier is being typed in the roster (the cursor shows). */
+bool tui_roster_editing(const struct tui *t);
 /**
  * Timer: escalate missed check-ins (beep, flash, a "call them" message,
  * once per assignment) and refresh the roster when in front. Returns dirty

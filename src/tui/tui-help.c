@@ -67,6 +67,7 @@ static const struct tui_help_row {
     {N_("OVERDUE  CALL"), N_("not acknowledged in time; a check-in missed: call them now")},
     {N_("H  h"), N_("the shift handoff brief")},
     {N_("S"), N_("in the roster: edit the weekly schedule in $EDITOR (YAML)")},
+    {N_("n"), N_("in the roster: add a verifier (name, contact, languages, areas, roles)")},
 };
 
 int tui_help_key(struct tui *t, const struct tui_key *k)

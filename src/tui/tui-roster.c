@@ -6,8 +6,8 @@
  *   assignment and place, and the time since their last word; state keys
  *   move the selected verifier's assignment (a acknowledged, e en route,
  *   o on scene, b reported back, r released, x declined) and c records a
- *   check-in; S edits the weekly schedule in $EDITOR. Assignments not acknowledged in time are
- * marked OVERDUE; a missed on-scene check-in is marked CALL and escalates.
+ *   check-in; n adds a verifier; S edits the weekly schedule in $EDITOR. Assignments not
+ * acknowledged in time are marked OVERDUE; a missed on-scene check-in is marked CALL and escalates.
  * - Assign ('a' on a report): field verifiers ranked for that report with
  *   the reason of each rank; Enter (or the rank's digit) assigns, then the
  *   roster shows with the message queued for the verifier.
@@ -46,6 +46,18 @@
 
 enum tui_roster_mode { TUI_RM_ROSTER, TUI_RM_ASSIGN, TUI_RM_HANDOFF };
 
+/* The fields of a new verifier, as model_verifier_set keys, and their prompts. */
+#define TUI_ROSTER_NFIELDS 5
+static const char *const tui_roster_keys[TUI_ROSTER_NFIELDS] = {"name", "contact", "languages",
+                                                                "areas", "roles"};
+static const char *const tui_roster_prompts[TUI_ROSTER_NFIELDS] = {
+    N_("Name or handle:"),
+    N_("Phone or @handle (Signal/Telegram):"),
+    N_("Languages (es, en...):"),
+    N_("Areas (comma-separated):"),
+    N_("Roles (verifier, legal_observer, court_accompaniment, dispatcher):"),
+};
+
 /* Rows above the list: title, header. Below: separator, 3 detail rows, hints. */
 #define TUI_ROSTER_HEAD 2
 #define TUI_ROSTER_FOOT 5
@@ -75,12 +87,18 @@ struct tui_roster {
     char *dispatchers; /* who was on duty as dispatcher at the last tick; NULL: not yet known */
     char *notice;      /* a problem with the edited schedule, shown in the footer until a key */
     char *err;
+    /* 'n': a new verifier, one field at a time in the footer. */
+    int adding; /* field being typed + 1; 0: not adding */
+    struct tui_edit edit;
+    char *fields[TUI_ROSTER_NFIELDS];
 };
 
 static struct tui_roster *tui_ros(struct tui *t)
 {
-    if (t->roster == NULL)
+    if (t->roster == NULL) {
         t->roster = xcalloc(1, sizeof *t->roster);
+        tui_edit_init(&t->roster->edit, MODEL_MAX_SHORT);
+    }
     return t->roster;
 }
 
@@ -107,6 +125,9 @@ void tui_roster_fini(struct tui *t)
     free(r->dispatchers);
     free(r->notice);
     free(r->err);
+    tui_edit_fini(&r->edit);
+    for (int i = 0; i < TUI_ROSTER_NFIELDS; i++)
+        free(r->fields[i]);
     FREE(&t->roster);
 }
 
@@ -406,6 +427,87 @@ out:
     return TUI_HANDLED | TUI_DIRTY_FULL | TUI_DIRTY_STATUS | TUI_CLEAR;
 }
 
+/* ---- a new verifier ----------------------------------------------------------- */
+
+bool tui_roster_editing(const struct tui *t)
+{
+    return t->roster != NULL && t->roster->adding > 0 && t->screen == TUI_SCREEN_ROSTER;
+}
+
+static void tui_roster_add_reset(struct tui_roster *r)
+{
+    r->adding = 0;
+    for (int i = 0; i < TUI_ROSTER_NFIELDS; i++)
+        FREE(&r->fields[i]);
+    tui_edit_set(&r->edit, "");
+}
+
+/* Start typing field @i, showing what was typed there before. */
+static void tui_roster_add_field(struct tui_roster *r, int i)
+{
+    r->adding = i + 1;
+    tui_edit_set(&r->edit, r->fields[i] ? r->fields[i] : (i == 4 ? "verifier" : ""));
+}
+
+/* Store the verifier typed in; 0 on success, else the field (1-based) to fix. */
+static int tui_roster_add_save(struct tui *t)
+{
+    struct tui_roster *r = tui_ros(t);
+    struct model_verifier v;
+    char *err = NULL;
+    int bad = 0;
+
+    model_verifier_init(&v);
+    for (int i = 0; i < TUI_ROSTER_NFIELDS && bad == 0; i++)
+        if (model_verifier_set(&v, tui_roster_keys[i], r->fields[i] ? r->fields[i] : "",
+                               app_config(t->app)->default_country, &err) != MODEL_SET_OK)
+            bad = i + 1;
+    if (bad == 0 && app_verifier_add(t->app, &v, &err) != 0)
+        bad = err && strncmp(err, "roles", 5) == 0 ? 5 : 1;
+    if (bad != 0) {
+        free(r->notice);
+        r->notice = err ? err : xstrdup("?");
+        model_verifier_fini(&v);
+        return bad;
+    }
+    snprintf(r->sel_id, sizeof r->sel_id, "%s", v.id);
+    tui_set_msg(t, false, _("%s is on the roster"), v.name);
+    model_verifier_fini(&v);
+    return 0;
+}
+
+static int tui_roster_add_key(struct tui *t, const struct tui_key *k)
+{
+    struct tui_roster *r = tui_ros(t);
+    int i = r->adding - 1, bad;
+
+    if (tui_key_is(k, TUI_KEY_ESC)) {
+        tui_roster_add_reset(r);
+        FREE(&r->notice);
+        return TUI_HANDLED | TUI_DIRTY_FULL;
+    }
+    if (tui_key_enter(k) || tui_key_is(k, '\t') || tui_key_fn(k, KEY_BTAB) ||
+        tui_key_fn(k, KEY_UP) || tui_key_fn(k, KEY_DOWN)) {
+        bool back = tui_key_fn(k, KEY_BTAB) || tui_key_fn(k, KEY_UP);
+        free(r->fields[i]);
+        r->fields[i] = xstrdup(tui_edit_str(&r->edit));
+        FREE(&r->notice);
+        if (back) {
+            tui_roster_add_field(r, i > 0 ? i - 1 : 0);
+        } else if (i + 1 < TUI_ROSTER_NFIELDS) {
+            tui_roster_add_field(r, i + 1);
+        } else if ((bad = tui_roster_add_save(t)) != 0) {
+            tui_roster_add_field(r, bad - 1);
+        } else {
+            tui_roster_add_reset(r);
+            t->now = timeutil_now_ms();
+            tui_roster_fetch(t);
+        }
+        return TUI_HANDLED | TUI_DIRTY_FULL;
+    }
+    return tui_edit_key(&r->edit, k) | TUI_DIRTY_FULL;
+}
+
 /* ---- keys -------------------------------------------------------------------- */
 
 static int tui_roster_move(size_t *sel, size_t n, const struct tui_key *k)
@@ -529,6 +631,11 @@ static int tui_roster_roster_key(struct tui *t, const struct tui_key *k)
         return tui_roster_handoff_open(t);
     if (tui_key_is(k, 'S'))
         return tui_roster_edit_shifts(t);
+    if (tui_key_is(k, 'n')) {
+        tui_roster_add_reset(r);
+        tui_roster_add_field(r, 0);
+        return TUI_HANDLED | TUI_DIRTY_FULL;
+    }
     if (k->fn)
         return 0;
     switch (k->code) {
@@ -585,6 +692,8 @@ int tui_roster_key(struct tui *t, const struct tui_key *k)
 {
     struct tui_roster *r = tui_ros(t);
 
+    if (r->adding > 0 && r->mode == TUI_RM_ROSTER)
+        return tui_roster_add_key(t, k);
     FREE(&r->notice);
 
     if (tui_key_is(k, TUI_KEY_ESC) || tui_key_is(k, 'q')) {
@@ -813,6 +922,34 @@ static void tui_roster_draw_roster(struct tui *t, WINDOW *w, int h, int width)
             tui_draw_text(w, h - TUI_ROSTER_FOOT + 2, 1, width - 2, s->v.notes,
                           tui_theme_attr(TUI_ROLE_HINT), false);
         }
+    }
+    if (r->adding > 0) {
+        int i = r->adding - 1, y = h - TUI_ROSTER_FOOT + 1, lw, cx = 0;
+        char *nv = xasprintf(_("New verifier (%d/%d)"), r->adding, TUI_ROSTER_NFIELDS);
+        tui_draw_blank(w, y, 0, width, tui_theme_attr(TUI_ROLE_NORMAL));
+        tui_draw_blank(w, y + 1, 0, width, tui_theme_attr(TUI_ROLE_NORMAL));
+        tui_draw_blank(w, y + 2, 0, width, tui_theme_attr(TUI_ROLE_NORMAL));
+        tui_draw_text(w, y, 1, width - 2, nv, tui_theme_attr(TUI_ROLE_TITLE), false);
+        free(nv);
+        if (r->notice != NULL)
+            tui_draw_text(w, y, 24, width - 25, r->notice, tui_theme_attr(TUI_ROLE_ERROR) | A_BOLD,
+                          false);
+        lw = tui_draw_text(w, y + 1, 1, width - 2, _(tui_roster_prompts[i]),
+                           tui_theme_attr(TUI_ROLE_LABEL), false);
+        if (width - lw - 3 < 20) {
+            /* A long prompt: the field on the next row. */
+            tui_edit_draw(&r->edit, w, y + 2, 1, width - 2, tui_theme_attr(TUI_ROLE_FOCUS), &cx);
+            t->cur_y = y + 2;
+        } else {
+            tui_edit_draw(&r->edit, w, y + 1, lw + 2, width - lw - 3,
+                          tui_theme_attr(TUI_ROLE_FOCUS), &cx);
+            t->cur_y = y + 1;
+        }
+        t->cur_w = w;
+        t->cur_x = cx;
+        tui_roster_hints(w, h - 1, width,
+                         _("Enter next (saves after roles)  Shift-Tab back  Esc cancel"));
+        return;
     }
     tui_roster_hints(
         w, h - 1, width,

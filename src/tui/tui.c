@@ -159,6 +159,8 @@ static bool tui_editing(const struct tui *t)
         return true;
     case TUI_SCREEN_RESOURCES:
         return tui_resources_editing(t);
+    case TUI_SCREEN_ROSTER:
+        return tui_roster_editing(t);
     case TUI_SCREEN_FORM:
         return t->form.focus != TUI_FF_SOURCE && t->form.focus != TUI_FF_CATEGORY &&
                t->form.focus != TUI_FF_FIRST_HAND;

@@ -69,6 +69,10 @@ def keys(*ks):
         tmux("send-keys", "-t", "t", k)
 
 
+def text(s):
+    tmux("send-keys", "-t", "t", "-l", s)
+
+
 def wait_for(*needles, gone=False, deadline=15.0):
     """Wait until every needle shows (or, with gone, none does); return the screen."""
     end = time.monotonic() + deadline
@@ -251,6 +255,36 @@ def run(ids):
         wait_for("Roster:")
         keys("Escape")
         keys("q")
+
+    @test
+    def add_verifier():
+        """n in the roster adds a verifier field by field; a bad phone sends you back to it"""
+        console("2026-11-23T15:50:00Z")
+        wait_for("VERIFY")
+        keys("V")
+        wait_for("Roster:")
+        keys("n")
+        wait_for("New verifier (1/5)", "Name or handle:")
+        text("Nora")
+        keys("Enter")
+        wait_for("New verifier (2/5)")
+        text("12")
+        keys("Enter", "Enter", "Enter")
+        wait_for("New verifier (5/5)", "verifier")
+        keys("Enter")
+        s = wait_for("New verifier (2/5)", "is not a phone number")
+        keys("C-u")
+        text("(510) 555-0144")
+        keys("Enter")
+        text("es")
+        keys("Enter")
+        text("Fruitvale")
+        keys("Enter", "Enter")
+        s = wait_for("Nora is on the roster")
+        assert [l for l in s.splitlines() if "Nora" in l and "fruitvale" in l], s
+        rows = {r["name"]: r for r in map(json.loads, cli("verifier", "list", "--json").splitlines())}
+        assert rows["Nora"]["contact"] == "+15105550144" and rows["Nora"]["languages"] == ["es"]
+        keys("Escape", "q")
 
     @test
     def edit_schedule():
