@@ -420,6 +420,29 @@ int app_network_devices(struct app *a, char **text, bool json, char **err);
  */
 int app_network_resend(struct app *a, char **err);
 
+/* The dispatch thread: short messages among the network's dispatchers. */
+struct app_thread_msg {
+    char id[ULID_LEN + 1];
+    int64_t at;
+    char *author;
+    char *body;
+    bool mine;
+    bool unread;
+};
+/**
+ * Post @body (checked: valid UTF-8, no control characters, at most 1000
+ * bytes, not empty; NFC) as the dispatcher at the keyboard.
+ */
+int app_thread_post(struct app *a, const char *body, char **err);
+/** The newest @limit messages, oldest first; free with app_thread_free. */
+int app_thread_list(struct app *a, size_t limit, struct app_thread_msg **out, size_t *n,
+                    char **err);
+void app_thread_free(struct app_thread_msg **m, size_t n);
+/** Messages from other devices not yet read here (for the status bar). */
+int app_thread_unread(struct app *a, int64_t *n);
+/** Everything up to @at has been read on this device. */
+int app_thread_mark_read(struct app *a, int64_t at, char **err);
+
 /** A running sync for the console's poll loop; NULL when not joined. */
 struct app_sync;
 struct app_sync *app_sync_new(struct app *a, char **err);

@@ -405,6 +405,32 @@ void store_devices_free(struct store_device **d, size_t n);
 int store_keyshare_get(struct store *s, int64_t epoch, const char *device, char **sealed,
                        char **err);
 
+/* ---- the dispatch thread (src/store/store-thread.c) ----------------------- */
+
+/** One message of the dispatch thread. */
+struct store_thread_msg {
+    char id[ULID_LEN + 1];
+    int64_t at;
+    char *author;
+    char *body;
+    bool mine;   /* written on this device */
+    bool unread; /* after this device's read mark, and not mine */
+};
+/** Post a message (a synced, append-only row and a "thread.posted" event). */
+int store_thread_post(struct store *s, const char *author, const char *body, char *id_out,
+                      char **err);
+/**
+ * The newest @limit messages, oldest first, into a newly allocated array
+ * (free with store_thread_free).
+ */
+int store_thread_list(struct store *s, size_t limit, struct store_thread_msg **out, size_t *n,
+                      char **err);
+void store_thread_free(struct store_thread_msg **m, size_t n);
+/** Messages of other devices after this device's read mark. */
+int store_thread_unread(struct store *s, int64_t *n, char **err);
+/** Move the read mark (local, never synced) to @at. */
+int store_thread_mark_read(struct store *s, int64_t at, char **err);
+
 /* ---- verification (src/store/store-verify.c) ----------------------------- */
 
 /**

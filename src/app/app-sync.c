@@ -17,6 +17,7 @@
 
 #include "vigia/i18n.h"
 #include "vigia/util.h"
+#include "vigia/text.h"
 #include "vigia/store.h"
 #include "vigia/sync.h"
 #include "vigia/app.h"
@@ -453,4 +454,80 @@ int app_sync_run(struct app *a, bool once, const volatile sig_atomic_t *stop,
     }
     app_sync_free(&as);
     return rc;
+}
+
+/* ---- the dispatch thread ------------------------------------------------------- */
+
+#define APP_THREAD_MAX 1000
+
+int app_thread_post(struct app *a, const char *body, char **err)
+{
+    enum text_problem p;
+    char *nfc;
+    const char *s = body;
+    int rc;
+
+    if (a->actor == NULL || *a->actor == '\0') {
+        util_seterr(err, _("who is posting? give --as NAME"));
+        return -1;
+    }
+    while (s != NULL && (*s == ' ' || *s == '\n'))
+        s++;
+    if (s == NULL || *s == '\0') {
+        util_seterr(err, _("message: empty"));
+        return -1;
+    }
+    if ((p = text_check(s, APP_THREAD_MAX, true, NULL)) != TEXT_OK) {
+        util_seterr(err, _("message: %s"), text_problem_str(p));
+        return -1;
+    }
+    nfc = text_nfc(s);
+    rc = store_thread_post(a->store, a->actor, nfc, NULL, err);
+    free(nfc);
+    return rc == STORE_OK ? 0 : -1;
+}
+
+int app_thread_list(struct app *a, size_t limit, struct app_thread_msg **out, size_t *n, char **err)
+{
+    struct store_thread_msg *m = NULL;
+    size_t k = 0;
+
+    *out = NULL;
+    *n = 0;
+    if (store_thread_list(a->store, limit, &m, &k, err) != STORE_OK)
+        return -1;
+    *out = xcalloc(k ? k : 1, sizeof **out);
+    for (size_t i = 0; i < k; i++) {
+        memcpy((*out)[i].id, m[i].id, sizeof m[i].id);
+        (*out)[i].at = m[i].at;
+        (*out)[i].author = m[i].author;
+        (*out)[i].body = m[i].body;
+        (*out)[i].mine = m[i].mine;
+        (*out)[i].unread = m[i].unread;
+        m[i].author = m[i].body = NULL; /* moved */
+    }
+    store_thread_free(&m, k);
+    *n = k;
+    return 0;
+}
+
+void app_thread_free(struct app_thread_msg **m, size_t n)
+{
+    if (*m == NULL)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        free((*m)[i].author);
+        free((*m)[i].body);
+    }
+    FREE(m);
+}
+
+int app_thread_unread(struct app *a, int64_t *n)
+{
+    return store_thread_unread(a->store, n, NULL) == STORE_OK ? 0 : -1;
+}
+
+int app_thread_mark_read(struct app *a, int64_t at, char **err)
+{
+    return store_thread_mark_read(a->store, at, err) == STORE_OK ? 0 : -1;
 }

@@ -10,8 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "vigia/i18n.h"
 #include "vigia/util.h"
+#include "vigia/text.h"
 #include "vigia/app.h"
 
 #include "cli.h"
@@ -221,4 +224,73 @@ int cli_sync(const struct cli_global *g, int argc, char **argv)
     app_free(&a);
     /* A refused batch is worth a non-zero status for scripts. */
     return st.refused > 0 ? 3 : 0;
+}
+
+int cli_thread(const struct cli_global *g, int argc, char **argv)
+{
+    struct app *a;
+    struct app_thread_msg *m = NULL;
+    size_t n = 0;
+    long limit = 50;
+    bool json = false;
+    char *err = NULL;
+
+    if (argc > 1 && strcmp(argv[1], "post") == 0) {
+        if (argc != 3)
+            return cli_usage_error(_("usage: vigia thread post TEXT"));
+        if ((a = cli_open(g, false)) == NULL)
+            return 1;
+        if (app_thread_post(a, argv[2], &err) != 0) {
+            app_free(&a);
+            return cli_fail(err);
+        }
+        app_free(&a);
+        return 0;
+    }
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            json = true;
+        else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc &&
+                 util_parse_int(argv[i + 1], 1, 100000, &limit))
+            i++;
+        else if (strcmp(argv[i], "list") != 0 || i != 1)
+            return cli_usage_error(_("usage: vigia thread [list] [--limit N] [--json] | "
+                                     "thread post TEXT"));
+    }
+    if ((a = cli_open(g, false)) == NULL)
+        return 1;
+    if (app_thread_list(a, (size_t)limit, &m, &n, &err) != 0) {
+        app_free(&a);
+        return cli_fail(err);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (json) {
+            char when[32], *line;
+            json_t *o;
+            timeutil_rfc3339(m[i].at, when);
+            o = json_pack("{s:s,s:s,s:s,s:s,s:b,s:b}", "id", m[i].id, "at", when, "author",
+                          m[i].author ? m[i].author : "", "body", m[i].body ? m[i].body : "",
+                          "mine", m[i].mine, "unread", m[i].unread);
+            line = json_dumps(o, JSON_COMPACT);
+            printf("%s\n", line);
+            free(line);
+            json_decref(o);
+        } else {
+            char when[24], *author = text_printable(m[i].author ? m[i].author : ""),
+                           *body = text_printable(m[i].body ? m[i].body : "");
+            timeutil_local(m[i].at, when);
+            printf("%s %s  %s: %s\n", m[i].unread ? "*" : " ", when, author, body);
+            free(author);
+            free(body);
+        }
+    }
+    /* Listing is reading. */
+    if (n > 0 && app_thread_mark_read(a, m[n - 1].at, &err) != 0) {
+        app_thread_free(&m, n);
+        app_free(&a);
+        return cli_fail(err);
+    }
+    app_thread_free(&m, n);
+    app_free(&a);
+    return 0;
 }

@@ -103,6 +103,7 @@ static void cli_help(void)
                    "  network create --relay URL | join INVITE | invite | rotate [--remove DEV]\n"
                    "                            join dispatchers' databases through a relay\n"
                    "  sync [--once]             exchange with the relay (headless)\n"
+                   "  thread [post TEXT]        the dispatchers' thread (listing marks it read)\n"
                    "  passphrase set|change|status [--new-file FILE]\n"
                    "                            seal personal data under a passphrase\n"
                    "  unlock | lock             keep the key in the kernel keyring, or drop it\n"
@@ -319,6 +320,8 @@ int cli_main(int argc, char **argv)
         rc = cli_network(&g, nrest, rest);
     } else if (strcmp(rest[0], "sync") == 0) {
         rc = cli_sync(&g, nrest, rest);
+    } else if (strcmp(rest[0], "thread") == 0) {
+        rc = cli_thread(&g, nrest, rest);
     } else if (strcmp(rest[0], "resource") == 0 || strcmp(rest[0], "refer") == 0) {
         rc = cli_resource(&g, nrest, rest);
     } else if (rest[0][0] == '-') {

@@ -45,6 +45,8 @@ int cli_send(const struct cli_global *g, int argc, char **argv);
 /** `vigia network ...` and `vigia sync` (cli-sync.c). */
 int cli_network(const struct cli_global *g, int argc, char **argv);
 int cli_sync(const struct cli_global *g, int argc, char **argv);
+/** `vigia thread [post TEXT]` (cli-sync.c). */
+int cli_thread(const struct cli_global *g, int argc, char **argv);
 /** `vigia verifier|shifts|oncall|assign|assignment|handoff` (cli-roster.c). */
 int cli_roster(const struct cli_global *g, int argc, char **argv);
 /** `vigia resource add|import|search|show|remove` and `vigia refer` (cli-resource.c). */

@@ -132,6 +132,11 @@ static const char store_migration_1[] =
     " id TEXT PRIMARY KEY, name TEXT, sign_pk TEXT, joined_at INTEGER, deleted_at INTEGER);"
     "CREATE TABLE keyshares ("
     " id TEXT PRIMARY KEY, epoch INTEGER, device_id TEXT, sealed TEXT, created_at INTEGER);"
+    /* The dispatch thread: short messages among the network's dispatchers. */
+    "CREATE TABLE thread_messages ("
+    " id TEXT PRIMARY KEY, at INTEGER NOT NULL, author TEXT NOT NULL, body TEXT NOT NULL,"
+    " device TEXT);"
+    "CREATE INDEX thread_messages_at ON thread_messages(at, id);"
     "CREATE TABLE sync_batches ("
     " device TEXT NOT NULL, seq INTEGER NOT NULL, epoch INTEGER, received_at INTEGER,"
     " PRIMARY KEY (device, seq)) WITHOUT ROWID;"
@@ -228,6 +233,7 @@ static const struct store_table store_tables[] = {
     {"events", true, STORE_COLS("at", "actor", "kind", "report_id", "detail")},
     {"devices", false, STORE_COLS("name", "sign_pk", "joined_at", "deleted_at")},
     {"keyshares", false, STORE_COLS("epoch", "device_id", "sealed", "created_at")},
+    {"thread_messages", true, STORE_COLS("at", "author", "body", "device")},
 };
 
 static const struct store_table *store_table_find(const char *name)

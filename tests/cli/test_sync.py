@@ -218,6 +218,28 @@ def t_report_reaches_b():
 
 
 @test
+def t_thread():
+    """dispatch thread: A posts, B sees it unread once; bad text refused"""
+    A.run("thread", "post", "anyone know a lawyer for a Honduran case in Oakland?")
+    A.sync()
+    B.sync()
+    rows = [json.loads(l) for l in B.run("thread", "--json").stdout.splitlines()]
+    mine = [r for r in rows if "Honduran" in r["body"]]
+    assert len(mine) == 1 and mine[0]["unread"] and not mine[0]["mine"], rows
+    assert mine[0]["author"] == "tester-a" and mine[0]["at"].endswith("Z"), rows
+    rows = [json.loads(l) for l in B.run("thread", "--json").stdout.splitlines()]
+    assert not [r for r in rows if r["unread"]], rows
+    out = B.run("thread").stdout
+    assert "tester-a: anyone know a lawyer" in out, out
+    rows = [json.loads(l) for l in A.run("thread", "--json").stdout.splitlines()]
+    assert rows[-1]["mine"] and not rows[-1]["unread"], rows
+    p = A.run("thread", "post", "bad \x1b[31m escape", check=False)
+    assert p.returncode == 1 and "message:" in p.stderr, p.stderr
+    p = A.run("thread", "post", "   ", check=False)
+    assert p.returncode == 1, p.stderr
+
+
+@test
 def t_offline_converge():
     """relay down: both edit offline, reconnect, all converge"""
     relay.stop()
