@@ -390,20 +390,37 @@ int store_report_position(struct store *s, const struct store_filter *f, const c
 int store_report_status_counts(struct store *s, int64_t live_after,
                                size_t counts[MODEL_STATUS_COUNT], char **err)
 {
-    /* Two statements, so that each can use the (status, expires_at) index. */
-    sqlite3_stmt *st =
-        live_after > 0 ? store_stmt(s,
-                                    "SELECT status, count(*) FROM reports WHERE expires_at > ?1"
-                                    " GROUP BY status",
-                                    err)
-                       : store_stmt(s, "SELECT status, count(*) FROM reports GROUP BY status", err);
+    sqlite3_stmt *st;
     int rc;
 
     memset(counts, 0, sizeof(size_t) * MODEL_STATUS_COUNT);
+    if (live_after > 0) {
+        /*
+         * One range search of the (status, expires_at) index per status: only
+         * live entries are read. A GROUP BY with expires_at > ?1 scanned the
+         * whole index, expired reports included (1,048 pages, 6-10 ms of CPU
+         * for 100,000 reports, at every console start and minute; tests/bench).
+         */
+        st = store_stmt(s, "SELECT count(*) FROM reports WHERE status = ?1 AND expires_at > ?2",
+                        err);
+        if (st == NULL)
+            return STORE_ERR_IO;
+        rc = SQLITE_DONE;
+        for (int i = 0; i < MODEL_STATUS_COUNT && rc == SQLITE_DONE; i++) {
+            sqlite3_bind_text(st, 1, model_status_name((enum model_status)i), -1, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 2, live_after);
+            if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                counts[i] = (size_t)sqlite3_column_int64(st, 0);
+                rc = SQLITE_DONE;
+            }
+            sqlite3_reset(st);
+        }
+        sqlite3_clear_bindings(st);
+        return rc == SQLITE_DONE ? STORE_OK : store_fail(s, rc, "counting reports", err);
+    }
+    st = store_stmt(s, "SELECT status, count(*) FROM reports GROUP BY status", err);
     if (st == NULL)
         return STORE_ERR_IO;
-    if (live_after > 0)
-        sqlite3_bind_int64(st, 1, live_after);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int v = model_status_parse((const char *)sqlite3_column_text(st, 0));
         if (v >= 0)
