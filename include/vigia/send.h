@@ -75,6 +75,12 @@ int send_worker_step(struct send_worker *w, const struct pollfd *fds, size_t n, 
 /** True when nothing is in flight and nothing queued is due now. */
 bool send_worker_idle(struct send_worker *w);
 void send_worker_stats(const struct send_worker *w, struct send_stats *st);
+/**
+ * Stop claiming and wait up to @max_ms for the requests in flight to be
+ * answered and recorded (what is still unanswered then stays "sending" and
+ * is reconciled by the next worker). Blocks.
+ */
+int send_worker_finish(struct send_worker *w, int64_t max_ms, char **err);
 
 /**
  * Run until *stop is set (by a signal handler), or with @until_empty until

@@ -1337,7 +1337,8 @@ int app_outbox_run(struct app *a, bool until_empty, volatile sig_atomic_t *stop,
                 goto out;
         }
     }
-    rc = 0;
+    /* Stopped (a signal): let what is in flight be answered, briefly. */
+    rc = send_worker_finish(w, 5000, err);
 out:
     if (out != NULL)
         send_worker_stats(w, out);
@@ -1402,6 +1403,7 @@ void app_outbox_free(struct app_outbox **op)
 
     if (o == NULL)
         return;
+    send_worker_finish(o->w, 2000, NULL); /* the console is closing: a short grace */
     send_worker_free(&o->w);
     app_outbox_progress(o->a);
     config_send_fini(&o->cs);

@@ -84,6 +84,7 @@ struct send_worker {
     struct send_stats stats;
     struct send_req *inflight; /* list of requests in the multi handle */
     int lock_fd;               /* one worker per database: flock on DB.outbox-lock */
+    bool finishing;            /* send_worker_finish: no new claims */
     char **left;               /* subscribers the gateway says opted out, to record */
     size_t nleft;
     int64_t rate_sec[SEND_RATE_WINDOW];
@@ -570,7 +571,7 @@ static int send_claim(struct send_worker *w, int c, int64_t now, char **err)
     size_t n = 0, skipped = 0, want;
     int rc;
 
-    if (!ch->enabled || now < ch->paused_until || now < ch->next_check)
+    if (!ch->enabled || w->finishing || now < ch->paused_until || now < ch->next_check)
         return 0;
     if (ch->cc->rate > 0) {
         double cap = ch->cc->rate < 1 ? 1 : ch->cc->rate;
@@ -757,6 +758,17 @@ int send_worker_run(struct send_worker *w, bool until_empty, volatile sig_atomic
             return -1;
     }
     return 0;
+}
+
+int send_worker_finish(struct send_worker *w, int64_t max_ms, char **err)
+{
+    int64_t end = timeutil_now_ms() + max_ms;
+
+    w->finishing = true;
+    while (w->stats.in_flight > 0 && timeutil_now_ms() < end)
+        if (send_wait_step(w, end - timeutil_now_ms(), err) != 0)
+            return -1;
+    return send_flush(w, err);
 }
 
 int send_worker_recover(struct send_worker *w, size_t *uncertain, char **err)
