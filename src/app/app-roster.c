@@ -991,15 +991,44 @@ int app_rank(struct app *a, const char *report_id, const char *language, int64_t
 
 /* ---- assignments -------------------------------------------------------------- */
 
-/* Free text for a verifier: phone numbers, emails and case numbers masked. */
-static char *app_mask_pii(const char *s)
+/*
+ * Free text for a verifier: phone numbers, emails and case numbers masked,
+ * and the caller's @contact (may be NULL) wherever it appears; when it
+ * appears in another spelling (case, accents), the whole text is withheld.
+ * Newly allocated.
+ */
+static char *app_mask_pii(const char *s, const char *contact)
 {
     struct text_pii_hit *hits = NULL;
-    size_t n = text_pii_scan(s, NULL, 0, &hits), pos = 0;
+    const char *needles[1] = {contact};
+    size_t n, pos = 0, cl = contact ? strlen(contact) : 0;
+    bool caller = false;
     struct buf b;
 
+    n = text_pii_scan(s, needles, cl >= 3 ? 1 : 0, &hits);
+    for (size_t i = 0; i < n; i++)
+        caller |= hits[i].kind == TEXT_PII_CALLER;
     buf_init(&b);
     buf_adds(&b, "");
+    if (caller) {
+        const char *p = s, *q;
+        char *exact, *out;
+        free(hits);
+        if (strstr(s, contact) == NULL) {
+            buf_fini(&b);
+            return xstrdup("[…]");
+        }
+        while ((q = strstr(p, contact)) != NULL) {
+            buf_add(&b, p, (size_t)(q - p));
+            buf_adds(&b, "[…]");
+            p = q + cl;
+        }
+        buf_adds(&b, p);
+        exact = buf_steal(&b);
+        out = app_mask_pii(exact, NULL);
+        free(exact);
+        return out;
+    }
     for (size_t i = 0; i < n; i++) {
         if (hits[i].len == 0 || hits[i].offset < pos)
             continue;
@@ -1015,11 +1044,15 @@ static char *app_mask_pii(const char *s)
 char *app_assignment_message(struct app *a, const struct model_report *r, const char *verifier)
 {
     struct buf b;
-    char hh[8], *what = app_mask_pii(r->what ? r->what : "");
-    char *place = app_mask_pii(r->location ? r->location : "");
+    char hh[8], *contact = NULL, *what, *place;
     const struct model_checklist *l = app_checklist(a, r->category);
     size_t shown = 0;
 
+    /* The caller's contact is only a needle here: whatever matches it is masked. */
+    if (app_report_contact(a, r->id, &contact, NULL) != 0)
+        contact = NULL;
+    what = app_mask_pii(r->what ? r->what : "", contact);
+    place = app_mask_pii(r->location ? r->location : "", contact);
     buf_init(&b);
     timeutil_hhmm(r->observed_at ? r->observed_at : r->received_at, hh);
     /* TRANSLATORS: the first line of the message sent to a verifier. */
@@ -1048,6 +1081,7 @@ char *app_assignment_message(struct app *a, const struct model_report *r, const 
                    "agents, check in every few minutes."));
     free(what);
     free(place);
+    free(contact);
     return buf_steal(&b);
 }
 

@@ -98,6 +98,23 @@ static void cli_print_text(const char *s)
     free(p);
 }
 
+/* Print stored multi-line text line by line, each made printable. */
+static void cli_print_lines(const char *s)
+{
+    const char *p = s ? s : "";
+
+    for (;;) {
+        const char *nl = strchr(p, '\n');
+        char *line = nl ? xstrndup(p, (size_t)(nl - p)) : xstrdup(p);
+        cli_print_text(line);
+        putchar('\n');
+        free(line);
+        if (nl == NULL)
+            break;
+        p = nl + 1;
+    }
+}
+
 /* ---- verifier -------------------------------------------------------------- */
 
 static int cli_verifier_add(const struct cli_global *g, int argc, char **argv)
@@ -404,8 +421,7 @@ static int cli_assign(const struct cli_global *g, int argc, char **argv)
         printf("%s\n", id);
         if (app_assignment_get(a, id, &as, NULL) == 0 && as.message != NULL) {
             printf("%s\n", _("message for the verifier (queued):"));
-            cli_print_text(as.message);
-            printf("\n");
+            cli_print_lines(as.message);
         }
         model_assignment_fini(&as);
     }
@@ -476,10 +492,8 @@ static int cli_assignment(const struct cli_global *g, int argc, char **argv)
                 printf("%s\n", j);
             } else {
                 cli_assignment_print(a, &as, now);
-                if (as.message) {
-                    cli_print_text(as.message);
-                    printf("\n");
-                }
+                if (as.message)
+                    cli_print_lines(as.message);
             }
             free(j);
             rc = 0;

@@ -263,6 +263,12 @@ def assign_flow(e):
     assert show["status"] == "verifying", show
     err = e.run("assign", rid, "Rosa", ok=False)
     assert "already assigned" in err, err
+    # The caller's handle typed into the text, in another case: the text is withheld.
+    r2 = e.run("report", "add", "--location", "Mission and 24th", "--what",
+               "caller @JUANITO22 saw vans", "--contact", "@juanito22")
+    out = e.run("assign", r2, "Luis")
+    assert "juanito" not in out.lower() and "Reported" in out and "[…]" in out, out
+    assert "Look for:" in out.splitlines()[4], out  # one line each: place, report, look for
     aid = a["id"]
     # Not acknowledged within 5 minutes: overdue.
     out = e.run("assignment", "list", now="2026-11-23T15:36:00Z")
@@ -276,7 +282,7 @@ def assign_flow(e):
     # On scene at 15:40; check-in due every 15 minutes.
     assert "MISSED" not in e.run("assignment", "list", now="2026-11-23T15:54:00Z")
     assert "MISSED CHECK-IN" in e.run("assignment", "list", now="2026-11-23T15:55:00Z")
-    e.run("assignment", "checkin", aid[:8], now="2026-11-23T15:56:00Z")
+    e.run("assignment", "checkin", aid[:14], now="2026-11-23T15:56:00Z")
     assert "MISSED" not in e.run("assignment", "list", now="2026-11-23T16:10:00Z")
     # The verifier's observation fills a checklist item, marked as theirs.
     e.run("assignment", "observe", aid, "vehicles", "yes", "--note", "3 SUVs",
