@@ -1185,6 +1185,8 @@ int app_assignment_get(struct app *a, const char *id, struct model_assignment *o
     if (hits == 1) {
         *out = rows[hit];
         memset(&rows[hit], 0, sizeof rows[hit]);
+    } else if (hits > 1) {
+        util_seterr(err, _("'%s' fits %zu assignments: give more of the id"), id, hits);
     } else {
         util_seterr(err, _("no assignment with id %s"), id);
     }
