@@ -392,6 +392,7 @@ struct app_sync_status {
     int64_t sent;       /* batches sent since the session began */
     int64_t received;   /* batches applied since the session began */
     int64_t applied_ops; /* their ops */
+    int64_t unread;      /* thread messages from others not read on this device */
     const char *last_error; /* borrowed until the next call; NULL: none */
 };
 

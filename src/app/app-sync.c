@@ -390,6 +390,7 @@ static void app_sync_fill(const struct sync_status *st, struct app_sync_status *
 void app_sync_status(struct app_sync *s, struct app_sync_status *out)
 {
     app_sync_fill(sync_session_status(s->ss), out);
+    store_thread_unread(s->app->store, &out->unread, NULL);
 }
 
 void app_sync_status_offline(struct app *a, struct app_sync_status *out)
@@ -404,6 +405,7 @@ void app_sync_status_offline(struct app *a, struct app_sync_status *out)
     store_sync_get_int(a->store, "send.cursor", 0, &cursor, NULL);
     store_sync_pending(a->store, cursor, &out->pending, NULL);
     store_sync_get_int(a->store, "sync.last_ok", 0, &out->last_ok, NULL);
+    store_thread_unread(a->store, &out->unread, NULL);
 }
 
 int app_sync_run(struct app *a, bool once, const volatile sig_atomic_t *stop,

@@ -46,17 +46,19 @@ static const char *cli_sync_value(int argc, char **argv, int *i, const char *fla
     return argv[++*i];
 }
 
-static void cli_sync_print_status(const struct app_sync_status *st)
+/* One line of status; @live: the relay was asked just now (else online is unknown). */
+static void cli_sync_print_status(const struct app_sync_status *st, bool live)
 {
     char age[8] = "-";
 
     if (st->last_ok > 0)
         timeutil_age(timeutil_now_ms() - st->last_ok, age);
-    printf(_("%s; %lld ops waiting to go out; last sync %s\n"),
+    printf(_("%s; %lld ops waiting to go out; last sync %s; %lld unread in the thread\n"),
            !st->joined  ? _("not in a network")
+           : !live      ? _("in a network")
            : st->online ? _("online")
                         : _("offline"),
-           (long long)st->pending, age);
+           (long long)st->pending, age, (long long)st->unread);
 }
 
 static int cli_network_usage(void)
@@ -169,7 +171,7 @@ int cli_network(const struct cli_global *g, int argc, char **argv)
         if ((a = cli_open(g, false)) == NULL)
             return 1;
         app_sync_status_offline(a, &st);
-        cli_sync_print_status(&st);
+        cli_sync_print_status(&st, false);
         rc = 0;
     } else {
         return cli_network_usage();
@@ -219,7 +221,7 @@ int cli_sync(const struct cli_global *g, int argc, char **argv)
         if (st.gaps > 0)
             printf(_(", %lld missing"), (long long)st.gaps);
         printf("\n");
-        cli_sync_print_status(&st);
+        cli_sync_print_status(&st, true);
     }
     app_free(&a);
     /* A refused batch is worth a non-zero status for scripts. */
