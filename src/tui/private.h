@@ -298,9 +298,9 @@ void tui_roster_draw(struct tui *t);
 /** True while a new verifier is being typed in the roster (the cursor shows). */
 bool tui_roster_editing(const struct tui *t);
 /**
- * Timer: escalate missed check-ins (beep, flash, a "call them" message,
- * once per assignment) and refresh the roster when in front. Returns dirty
- * bits.
+ * Timer: escalate missed check-ins (beep, flash, a "call them" message;
+ * again every five minutes until they are heard from) and refresh the roster
+ * when in front. Returns dirty bits.
  */
 int tui_roster_tick(struct tui *t);
 /** Milliseconds until the next overdue deadline, or -1 when none. */

@@ -14,9 +14,10 @@
  * - Handoff ('H'): the shift handoff brief, scrollable.
  *
  * Escalation runs from the loop's timer, whatever screen is in front: when
- * a check-in is missed the console beeps and flashes once per assignment
- * and the status bar asks the dispatcher to call the verifier, because
- * verifiers can be detained too. tui_roster_timeout() gives the loop the
+ * a check-in is missed the console beeps and flashes and the status bar
+ * asks the dispatcher to call the verifier, because verifiers can be
+ * detained too; it does so again every five minutes until someone records
+ * a word from them (a check-in or a state change). tui_roster_timeout() gives the loop the
  * next overdue deadline so it wakes on time rather than on the minute.
  *
  * Layout (80x24 and up): title, column header, the list, a separator, three
@@ -80,8 +81,11 @@ struct tui_roster {
     char **lines;
     size_t nlines;
     int scroll;
-    /* Escalation: assignments already alerted for a missed check-in. */
-    char (*alerted)[ULID_LEN + 1];
+    /* Escalation: assignments alerted for a missed check-in, when, at which last word. */
+    struct tui_roster_alert {
+        char id[ULID_LEN + 1];
+        int64_t at, word;
+    } * alerted;
     size_t nalerted;
     char *duty;        /* who is on duty now and who comes next, one line */
     char *dispatchers; /* who was on duty as dispatcher at the last tick; NULL: not yet known */
@@ -279,12 +283,32 @@ int tui_roster_handoff_open(struct tui *t)
 
 /* ---- escalation -------------------------------------------------------------- */
 
-static bool tui_roster_was_alerted(const struct tui_roster *r, const char *id)
+/* Until they answer, a missed check-in is raised again this often. */
+#define TUI_ROSTER_REALERT_MS (5 * 60 * 1000LL)
+
+/*
+ * Whether to raise the alarm for @s now: the first time its check-in is
+ * missed, again after each new miss (a later last word), and every
+ * TUI_ROSTER_REALERT_MS while nobody has heard from them. Records the alert.
+ */
+static bool tui_roster_alert_due(struct tui_roster *r, const struct app_verifier_status *s,
+                                 int64_t now)
 {
+    struct tui_roster_alert *al = NULL;
+
     for (size_t i = 0; i < r->nalerted; i++)
-        if (strcmp(r->alerted[i], id) == 0)
-            return true;
-    return false;
+        if (strcmp(r->alerted[i].id, s->current.id) == 0)
+            al = &r->alerted[i];
+    if (al != NULL && al->word == s->last_word && now - al->at < TUI_ROSTER_REALERT_MS)
+        return false;
+    if (al == NULL) {
+        r->alerted = xreallocarray(r->alerted, r->nalerted + 1, sizeof *r->alerted);
+        al = &r->alerted[r->nalerted++];
+        snprintf(al->id, sizeof al->id, "%s", s->current.id);
+    }
+    al->at = now;
+    al->word = s->last_word;
+    return true;
 }
 
 int tui_roster_tick(struct tui *t)
@@ -301,10 +325,8 @@ int tui_roster_tick(struct tui *t)
         const struct app_verifier_status *s = &rows[i];
         char age[8];
         if (!s->has_current || s->overdue != MODEL_OVERDUE_CHECKIN ||
-            tui_roster_was_alerted(r, s->current.id))
+            !tui_roster_alert_due(r, s, t->now))
             continue;
-        r->alerted = xreallocarray(r->alerted, r->nalerted + 1, sizeof *r->alerted);
-        snprintf(r->alerted[r->nalerted++], ULID_LEN + 1, "%s", s->current.id);
         beep();
         flash();
         timeutil_age(t->now - (s->last_word ? s->last_word : s->current.at[s->current.state]), age);
