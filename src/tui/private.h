@@ -280,7 +280,7 @@ void tui_help_draw(struct tui *t);
 int tui_resources_open(struct tui *t, const char *report_id);
 int tui_resources_key(struct tui *t, const struct tui_key *k);
 void tui_resources_draw(struct tui *t);
-/** Search again after a change in the database; true when the list changed. */
+/** Search again (and reload the follow-ups) after a change; true: redraw the screen. */
 bool tui_resources_recalc(struct tui *t);
 /** True while a filter of the directory is being typed. */
 bool tui_resources_editing(const struct tui *t);
