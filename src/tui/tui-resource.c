@@ -542,7 +542,7 @@ void tui_resources_draw(struct tui *t)
 {
     struct tui_resources *r = tui_res(t);
     WINDOW *w = t->w_full;
-    int h = getmaxy(w), width = getmaxx(w), list, y, cw, mw, nw;
+    int h = getmaxy(w), width = getmaxx(w), list, y, cw, mw, nw, aw;
     attr_t title = tui_theme_attr(TUI_ROLE_TITLE), head = tui_theme_attr(TUI_ROLE_HEADER);
     bool any_sample = false;
     char *s;
@@ -575,10 +575,15 @@ void tui_resources_draw(struct tui *t)
     cw = 16;
     mw = 20;
     nw = width - 2 - cw - mw - 2;
+    /* Wide terminals: the places served get a column of their own. */
+    aw = nw > 48 ? nw - 44 : 0;
+    nw -= aw;
     tui_draw_blank(w, 3, 0, width, head);
     tui_draw_text(w, 3, 2, nw, _("Organisation"), head, false);
     tui_draw_text(w, 3, 2 + nw + 1, cw, _("Contact"), head, false);
     tui_draw_text(w, 3, 2 + nw + 1 + cw + 1, mw, _("Flags"), head, false);
+    if (aw > 0)
+        tui_draw_text(w, 3, 2 + nw + 1 + cw + 1 + mw + 1, aw - 1, _("Serves"), head, false);
 
     list = h - TUI_RESOURCE_HEAD - TUI_RESOURCE_FOOT;
     if (list < 1)
@@ -613,6 +618,9 @@ void tui_resources_draw(struct tui *t)
         tui_draw_text(w, y, 2 + nw + 1, cw, e->contact ? e->contact : "", a, false);
         tui_draw_text(w, y, 2 + nw + 1 + cw + 1, mw, marks,
                       sel ? a : tui_theme_attr(TUI_ROLE_STALE), false);
+        if (aw > 0)
+            tui_draw_text(w, y, 2 + nw + 1 + cw + 1 + mw + 1, aw - 1,
+                          e->areas ? e->areas : _("anywhere"), a, false);
         free(marks);
     }
 
