@@ -434,12 +434,17 @@ static int cli_assign(const struct cli_global *g, int argc, char **argv)
 static void cli_assignment_print(struct app *a, const struct model_assignment *as, int64_t now)
 {
     enum model_overdue o = model_assignment_overdue(as, app_roster_policy(a), now, NULL);
-    char *j = app_assignment_json(a, as, now), age[8];
+    struct model_verifier v;
+    char age[8];
 
-    (void)j;
-    free(j);
     timeutil_age(now - as->at[as->state], age);
-    printf("%s  %s  %-14s %s%s\n", as->id, as->report_id, model_assign_state_label(as->state), age,
+    printf("%s  %s  ", as->id, as->report_id);
+    if (app_verifier_find(a, as->verifier_id, &v, NULL) == 0)
+        cli_print_text(v.name);
+    else
+        fputs(as->verifier_id, stdout);
+    model_verifier_fini(&v);
+    printf("  %s %s%s\n", model_assign_state_label(as->state), age,
            o == MODEL_OVERDUE_ACK       ? _("  OVERDUE: not acknowledged")
            : o == MODEL_OVERDUE_CHECKIN ? _("  MISSED CHECK-IN: call them")
                                         : "");
