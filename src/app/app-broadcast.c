@@ -1439,6 +1439,41 @@ void app_outbox_stats(struct app_outbox *o, struct send_stats *st)
     send_worker_stats(o->w, st);
 }
 
+/*
+ * Why a live public alert needs an update or an all clear, or NULL: one of
+ * its reports is no longer confirmed (it was local police, a false alarm,
+ * closed) or changed after the approval. @children: ids of broadcasts that
+ * follow up on something (comma-separated), so an answered alert is quiet.
+ */
+static char *app_followup_reason(struct app *a, const struct store_broadcast *b,
+                                 const char *children)
+{
+    char **ids = NULL, *why = NULL;
+    size_t n;
+
+    if (b->kind == NULL || strcmp(b->kind, "public") != 0 || b->approved_at == 0 ||
+        b->parent_id != NULL || (b->expires_at && timeutil_now_ms() > b->expires_at) ||
+        (b->status && strcmp(b->status, "cancelled") == 0) || model_list_has(children, b->id))
+        return NULL;
+    n = app_split(b->report_ids, &ids);
+    for (size_t i = 0; i < n && why == NULL; i++) {
+        struct model_report r;
+        for (char *p = ids[i]; *p; p++)
+            *p = (char)toupper((unsigned char)*p);
+        if (store_report_get(a->store, ids[i], &r, NULL) != STORE_OK) {
+            model_report_fini(&r);
+            continue;
+        }
+        if (r.status != MODEL_STATUS_CONFIRMED)
+            why = xasprintf(_("report %s is now %s"), ids[i], model_status_label(r.status));
+        else if (r.updated_at > b->approved_at)
+            why = xasprintf(_("report %s changed after the alert went out"), ids[i]);
+        model_report_fini(&r);
+    }
+    app_fields_free(ids, n);
+    return why;
+}
+
 json_t *app_broadcast_list(struct app *a, size_t limit, char **err)
 {
     char **ids = NULL;
@@ -1448,12 +1483,25 @@ json_t *app_broadcast_list(struct app *a, size_t limit, char **err)
     if (store_broadcast_ids(a->store, limit, &ids, &n, err) != STORE_OK)
         return NULL;
     arr = json_array();
+    struct buf children;
+    buf_init(&children);
+    for (size_t i = 0; i < n; i++) {
+        struct store_broadcast b;
+        if (store_broadcast_get(a->store, ids[i], &b, NULL) == STORE_OK && b.parent_id) {
+            buf_adds(&children, b.parent_id);
+            buf_addc(&children, ',');
+        }
+        store_broadcast_fini(&b);
+    }
     for (size_t i = 0; i < n; i++) {
         json_t *st = app_broadcast_status(a, ids[i], NULL);
         struct store_broadcast b;
         if (st == NULL)
             continue;
         if (store_broadcast_get(a->store, ids[i], &b, NULL) == STORE_OK) {
+            char *why = app_followup_reason(a, &b, buf_str(&children));
+            json_object_set_new(st, "follow_up_needed", why ? json_string(why) : json_null());
+            free(why);
             json_object_set_new(st, "template",
                                 b.template_name ? json_string(b.template_name) : json_null());
             json_object_set_new(st, "report_ids", json_string(b.report_ids ? b.report_ids : ""));
@@ -1463,6 +1511,7 @@ json_t *app_broadcast_list(struct app *a, size_t limit, char **err)
         json_object_del(st, "attention");
         json_array_append_new(arr, st);
     }
+    buf_fini(&children);
     app_fields_free(ids, n);
     return arr;
 }

@@ -375,6 +375,9 @@ static int cli_broadcast(const struct cli_global *g, int argc, char **argv)
                        (long long)json_integer_value(json_object_get(o, "failed")),
                        (long long)json_integer_value(json_object_get(o, "uncertain")),
                        (long long)json_integer_value(json_object_get(b, "remaining")));
+                if (json_is_string(json_object_get(b, "follow_up_needed")))
+                    printf(_("    needs an update or all clear: %s\n"),
+                           json_string_value(json_object_get(b, "follow_up_needed")));
             }
             json_decref(l);
             rc = 0;

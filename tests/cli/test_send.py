@@ -304,6 +304,12 @@ def t_followup():
     b = n.draft("--report", rid, "--channel", "file")
     assert "2 messages queued" in n.run("broadcast", "approve", b).stdout
     n.run("outbox", "run", "--until-empty", "--quiet")
+    # The report turns out to be local police: the alert asks for an all clear.
+    lst = [json.loads(l) for l in n.run("broadcast", "list", "--json").stdout.splitlines()]
+    assert lst[0]["id"] == b and lst[0]["follow_up_needed"] is None, lst
+    n.run("status", rid, "police_only", "--note", "it was the city police")
+    lst = [json.loads(l) for l in n.run("broadcast", "list", "--json").stdout.splitlines()]
+    assert "police" in (lst[0]["follow_up_needed"] or "").lower(), lst
     # Someone joins the area afterwards: they must not get the all clear of an alert they never got.
     n.subscribers([("dee", "file", "en", "eastside")])
     n.run("subscriber", "optout", n.run("subscriber", "add", "bob", "--channel", "file",
@@ -313,6 +319,8 @@ def t_followup():
     assert sorted(l["language"] for l in pv["languages"]) == ["en", "es"], pv
     assert "1 message queued" in n.run("broadcast", "approve", f).stdout
     n.run("outbox", "run", "--until-empty", "--quiet")
+    lst = [json.loads(l) for l in n.run("broadcast", "list", "--json").stdout.splitlines()]
+    assert all(x["follow_up_needed"] is None for x in lst), lst  # answered
     got = [(l["to"], l["broadcast_id"]) for l in n.sink_lines()]
     assert sorted(got) == sorted([("ana", b), ("bob", b), ("ana", f)]), got
 
