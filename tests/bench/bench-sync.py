@@ -9,6 +9,7 @@ row appears in B's database. Prints median, p90 and max over N samples.
 """
 import argparse
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -78,6 +79,8 @@ finally:
         p.wait(10)
     relay.send_signal(signal.SIGTERM)
     relay.wait(10)
+    con.close()
+    shutil.rmtree(tmp, ignore_errors=True)
 lat.sort()
 ms = [x * 1000 for x in lat]
 print("commit on A -> row in B's database via vigia-relay (loopback, long-poll), %d samples:"
