@@ -765,21 +765,24 @@ char *app_oncall_json(const struct app_oncall *o)
 /* ---- roster status ---------------------------------------------------------- */
 
 /* Whether @name is on a verifier shift at @at (field roles), per the schedule @sh. */
-static bool app_on_shift(const struct model_shift *sh, size_t n, const char *name, int64_t at,
-                         int64_t *until)
+static bool app_on_shift(const struct model_shift *sh, char *const *folded, size_t n,
+                         const char *name, int64_t at, int64_t *until)
 {
     const struct model_tz *tz = &app_tz;
+    char *fname = text_fold(name ? name : "");
 
     for (size_t i = 0; i < n; i++) {
         int64_t st, en;
-        if (sh[i].role == MODEL_ROLE_DISPATCHER || !app_same_name(sh[i].person, name))
+        if (sh[i].role == MODEL_ROLE_DISPATCHER || strcmp(folded[i], fname) != 0)
             continue;
         if (model_shift_occurrence(&sh[i], at, tz, &st, &en)) {
             if (until)
                 *until = en;
+            free(fname);
             return true;
         }
     }
+    free(fname);
     return false;
 }
 
@@ -789,6 +792,7 @@ int app_roster(struct app *a, int64_t now, struct app_verifier_status **out, siz
     struct model_verifier *vs = NULL;
     struct model_shift *sh = NULL;
     struct model_assignment *as = NULL;
+    char **folded = NULL; /* shift persons, case and accents folded once */
     size_t nv = 0, ns = 0, na = 0;
     int rc = -1;
 
@@ -799,6 +803,9 @@ int app_roster(struct app *a, int64_t now, struct app_verifier_status **out, siz
         store_shift_list(a->store, &sh, &ns, err) != STORE_OK ||
         store_assignment_list(a->store, NULL, true, &as, &na, err) != STORE_OK)
         goto out;
+    folded = xcalloc(ns + 1, sizeof *folded);
+    for (size_t i = 0; i < ns; i++)
+        folded[i] = text_fold(sh[i].person ? sh[i].person : "");
     *out = xcalloc(nv + 1, sizeof **out);
     for (size_t i = 0; i < nv; i++) {
         struct app_verifier_status *st = &(*out)[i];
@@ -812,7 +819,7 @@ int app_roster(struct app *a, int64_t now, struct app_verifier_status **out, siz
             st->v.contact = plain;
         else
             st->contact_locked = true;
-        st->on_shift = app_on_shift(sh, ns, vs[i].name, now, &st->shift_end);
+        st->on_shift = app_on_shift(sh, folded, ns, vs[i].name, now, &st->shift_end);
         model_assignment_init(&st->current);
         for (size_t k = 0; k < na; k++) {
             if (strcmp(as[k].verifier_id, vs[i].id) != 0)
@@ -857,6 +864,9 @@ out:
         *out = NULL;
         *nout = 0;
     }
+    for (size_t i = 0; folded != NULL && i < ns; i++)
+        free(folded[i]);
+    free(folded);
     store_verifiers_free(vs, nv);
     store_shifts_free(sh, ns);
     store_assignments_free(as, na);
