@@ -336,8 +336,8 @@ def _():
     c.keys("/")
     c.text("deposito")
     c.keys("Enter")
-    s = c.wait("Depósito")
-    assert "Bus stop" not in s and "Eastlake" not in s, s
+    s = c.wait_gone("Bus stop")
+    assert "Depósito" in s and "Eastlake" not in s, s
     c.keys("Escape")
     c.wait("Bus stop")
     c.keys("q")
