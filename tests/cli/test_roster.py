@@ -345,6 +345,52 @@ def sealed(e):
     assert rows["Rosa M."]["contact"] == "+14155550101", rows
 
 
+@test
+def syncs(e):
+    """verifiers, shifts and assignments reach another dispatcher's database through a relay"""
+    import socket
+    import time
+    relay_bin = os.path.join(BUILD, "vigia-relay")
+    if not os.access(relay_bin, os.X_OK):
+        return
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    relay = subprocess.Popen([relay_bin, "--port", str(port), "--db",
+                              os.path.join(e.dir, "relay.db")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        os.makedirs(os.path.join(e.dir, "a"))
+        os.makedirs(os.path.join(e.dir, "b"))
+        e.db = os.path.join(e.dir, "a", "v.db")
+        invite = e.run("network", "create", "--relay", f"http://127.0.0.1:{port}").splitlines()[0]
+        e.run("verifier", "import", VERIFIERS)
+        e.run("shifts", "import", SHIFTS)
+        rid = e.run("report", "add", "--location", "Mission and 24th", "--what", "vans")
+        aid = e.run("assign", rid, "Luis").splitlines()[0]
+        e.run("assignment", "set", aid, "on_scene")
+        e.run("sync", "--once")
+        e.db = os.path.join(e.dir, "b", "v.db")
+        e.run("network", "join", invite)
+        e.run("sync", "--once")
+        rows = {r["name"]: r for r in map(json.loads, e.run("verifier", "list", "--json").splitlines())}
+        assert len(rows) == 5 and rows["Luis"]["contact"] == "@luis_obs", rows
+        assert rows["Luis"]["assignment_state"] == "on_scene", rows["Luis"]
+        a = json.loads(e.run("assignment", "show", aid, "--json"))
+        assert a["state"] == "on_scene" and a["verifier"] == "Luis", a
+        assert "Teo" in e.run("shifts", "export")
+    finally:
+        relay.terminate()
+        relay.wait(timeout=10)
+
+
 def main():
     if not os.access(VIGIA, os.X_OK):
         print("1..0 # SKIP needs the vigia binary")
