@@ -213,6 +213,11 @@ static enum send_outcome send_twilio_parse(struct send_req *r, const struct conf
             const char *body = json_string_value(json_object_get(m, "body"));
             const char *to = json_string_value(json_object_get(m, "to"));
             const char *sid = json_string_value(json_object_get(m, "sid"));
+            const char *created = json_string_value(json_object_get(m, "date_created"));
+            /* The same text to the same number long before this attempt is another message. */
+            time_t at = created ? curl_getdate(created, NULL) : -1;
+            if (at > 0 && r->row.sending_at > 0 && (int64_t)at * 1000 < r->row.sending_at - 300000)
+                continue;
             if (body && to && sid && strcmp(body, r->text) == 0 &&
                 strcmp(to, r->row.contact) == 0) {
                 *gateway_id = xstrdup(sid);

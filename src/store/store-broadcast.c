@@ -536,7 +536,9 @@ int store_outbox_claim(struct store *s, const char *channel, int64_t now, size_t
     *n = k;
     upd = store_stmt(s,
                      "UPDATE outbox SET state = 'sending', attempts = attempts + 1,"
-                     " sending_at = ?2, updated_at = ?2 WHERE rowid = ?1",
+                     /* A lookup keeps the time of the send it looks for. */
+                     " sending_at = CASE WHEN reconcile THEN coalesce(sending_at, ?2) ELSE ?2 END,"
+                     " updated_at = ?2 WHERE rowid = ?1",
                      err);
     if (upd == NULL) {
         rc = STORE_ERR_IO;
@@ -553,7 +555,8 @@ int store_outbox_claim(struct store *s, const char *channel, int64_t now, size_t
         }
         (*rows)[i].state = STORE_OUTBOX_SENDING;
         (*rows)[i].attempts++;
-        (*rows)[i].sending_at = now;
+        if (!(*rows)[i].reconcile || (*rows)[i].sending_at == 0)
+            (*rows)[i].sending_at = now;
     }
     if ((rc = store_commit(s, err)) != STORE_OK)
         goto fail;

@@ -24,6 +24,7 @@ Python 3 standard library only; used by test_send.py and the benchmark.
 """
 import base64
 import email
+import email.utils
 import json
 import random
 import socket
@@ -174,6 +175,7 @@ class Gateways:
                 n = gw.record("sms", to, body)
                 sid = "SM%032x" % n
                 res = {"sid": sid, "status": "queued", "to": to, "body": body,
+                       "date_created": email.utils.formatdate(usegmt=True),
                        "from": form.get("From", [None])[0], "account_sid": TWILIO_SID,
                        "num_segments": "1", "direction": "outbound-api"}
                 with gw.lock:

@@ -437,6 +437,23 @@ def t_delivery_faults():
 
 
 @test
+def t_twilio_timeout():
+    """answers slower than the timeout: Twilio is asked before resending; nothing doubled"""
+    gw = gateways.Gateways(gateways.Faults(seed=4, slow=1.0, slow_s=1.0)).start()
+    try:
+        subs = [("+1555500%04d" % i, "sms", "en", "") for i in range(6)]
+        n = delivery_net("slow", gw, subs, timeout_ms=500, concurrency=6)
+        rid = n.report()
+        b = n.draft("--report", rid, "--channel", "sms")
+        n.run("broadcast", "approve", b)
+        n.run("outbox", "run", "--until-empty", "--quiet")
+        st = check_exactly_once(n, gw, b, [("sms", to) for to, _, _, _ in subs])
+        assert st["outbox"]["sent"] == 6, st["outbox"]
+    finally:
+        gw.stop()
+
+
+@test
 def t_delivery_permanent():
     """permanent refusals fail at once with the gateway's reason; opted-out recipients are skipped"""
     gw = gateways.Gateways(gateways.Faults(seed=3)).start()
