@@ -56,6 +56,7 @@ enum tui_screen {
     TUI_SCREEN_NAME, /* who is at the keyboard */
     TUI_SCREEN_RESOURCES, /* the referral directory (tui-resource.c) */
     TUI_SCREEN_ROSTER,    /* roster, assign pane, handoff brief (tui-roster.c) */
+    TUI_SCREEN_THREAD,    /* the dispatch thread (tui-sync.c) */
 };
 
 /* One key as wget_wch returned it: a character, or a KEY_* code when fn. */
@@ -223,10 +224,25 @@ struct tui {
 
     struct tui_resources *res; /* the referral directory (tui-resource.c) */
     struct tui_roster *roster; /* verifiers, assignments, handoff (tui-roster.c) */
+    struct tui_sync *sync;     /* relay client and dispatch thread (tui-sync.c) */
     char *msg; /* status message until the next key */
     bool msg_error;
     int64_t now;
 };
+
+/* tui-sync.c: sync in the poll loop, the status-bar label, the dispatch thread */
+struct pollfd;
+void tui_sync_start(struct tui *t);
+void tui_sync_fini(struct tui *t);
+/** Add the relay client's descriptors (up to @max) and lower *timeout if it needs. */
+void tui_sync_fds(struct tui *t, struct pollfd *fds, size_t max, size_t *n, int *timeout);
+/** After each wake-up: do the relay I/O; returns TUI_* bits. Never blocks. */
+int tui_sync_perform(struct tui *t);
+/** "online 3 waiting" for the status bar, newly allocated, or NULL when not in a network. */
+char *tui_sync_label(struct tui *t);
+int tui_thread_open(struct tui *t);
+int tui_thread_key(struct tui *t, const struct tui_key *k);
+void tui_thread_draw(struct tui *t);
 
 /* tui.c */
 void tui_set_msg(struct tui *t, bool error, const char *fmt, ...) UTIL_PRINTF(3, 4);

@@ -32,6 +32,7 @@ static const struct tui_help_row {
     {N_("d"), N_("hide or show the detail pane")},
     {N_("?  F1"), N_("this help")},
     {N_("Ctrl-L"), N_("repaint the screen")},
+    {N_("Ctrl-T"), N_("the dispatch thread (from any screen); Enter sends, Esc back")},
     {N_("q"), N_("quit")},
     {N_("R"), N_("the referral directory: trusted organisations")},
     {N_("f"), N_("refer the selected report's caller to an organisation (also in the report)")},

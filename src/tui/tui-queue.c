@@ -424,7 +424,7 @@ void tui_status_draw(struct tui *t)
     attr_t bar = tui_theme_attr(TUI_ROLE_STATUSBAR);
     const char *db = app_db_path(t->app), *slash = strrchr(db, '/');
     const char *actor = app_actor(t->app);
-    char hhmm[8], *right, *left, *counts;
+    char hhmm[8], *right, *left, *counts, *sync;
 
     werase(w);
     if (t->searching && t->screen == TUI_SCREEN_QUEUE) {
@@ -446,6 +446,13 @@ void tui_status_draw(struct tui *t)
     timeutil_hhmm(t->now, hhmm);
     /* TRANSLATORS: right end of the status bar: dispatcher, time, help key. */
     right = xasprintf(_(" %s  %s  ? help "), actor ? actor : "-", hhmm);
+    sync = tui_sync_label(t);
+    if (sync != NULL) {
+        char *both = xasprintf(" %s %s", sync, right);
+        free(right);
+        right = both;
+        free(sync);
+    }
     rw = text_width(right);
     if (t->opt != NULL && t->opt->title != NULL) {
         x += tui_draw_text(w, 0, x, width - rw, " ", bar, false);

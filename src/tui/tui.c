@@ -224,6 +224,8 @@ static void tui_redraw(struct tui *t)
             tui_resources_draw(t);
         else if (t->screen == TUI_SCREEN_ROSTER)
             tui_roster_draw(t);
+        else if (t->screen == TUI_SCREEN_THREAD)
+            tui_thread_draw(t);
         else
             tui_name_draw(t);
         wnoutrefresh(t->w_full);
@@ -260,6 +262,10 @@ static int tui_key(struct tui *t, const struct tui_key *k)
     }
     if (t->too_small)
         return r | ((tui_key_is(k, 'q') && t->screen == TUI_SCREEN_QUEUE) ? TUI_QUIT : 0);
+    /* The dispatch thread is one key away from any screen but the name prompt. */
+    if (tui_key_is(k, TUI_CTRL('T')) && t->screen != TUI_SCREEN_NAME &&
+        t->screen != TUI_SCREEN_THREAD)
+        return r | tui_thread_open(t);
     switch (t->screen) {
     case TUI_SCREEN_QUEUE:
         r |= tui_queue_key(t, k);
@@ -281,6 +287,9 @@ static int tui_key(struct tui *t, const struct tui_key *k)
         break;
     case TUI_SCREEN_ROSTER:
         r |= tui_roster_key(t, k);
+        break;
+    case TUI_SCREEN_THREAD:
+        r |= tui_thread_key(t, k);
         break;
     }
     return r;
@@ -383,6 +392,7 @@ static void tui_fini(struct tui *t)
     tui_form_close(t);
     tui_resources_fini(t);
     tui_roster_fini(t);
+    tui_sync_fini(t);
     tui_queue_fini(t);
     tui_edit_fini(&t->name_edit);
     FREE(&t->name_err);
@@ -398,7 +408,7 @@ int tui_run(struct app *a, const struct tui_options *o)
 {
     struct tui t;
     struct sigaction old[UTIL_ARRAY_LEN(tui_signals)];
-    struct pollfd fds[3];
+    struct pollfd fds[3 + 16]; /* terminal, signals, database, relay client */
     int nfds, watch, rc = 0, rechecks = 0;
     int64_t minute, recheck_at = 0;
 
@@ -433,7 +443,8 @@ int tui_run(struct app *a, const struct tui_options *o)
     fds[0] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
     fds[1] = (struct pollfd){.fd = tui_sig_pipe[0], .events = POLLIN};
     fds[2] = (struct pollfd){.fd = watch, .events = POLLIN};
-    nfds = watch >= 0 ? 3 : 2;
+    nfds = 3; /* poll() skips the watch entry when its fd is -1 */
+    tui_sync_start(&t);
     minute = timeutil_now_ms() / 60000;
     for (;;) {
         int64_t now, roster_at = 0;
@@ -453,7 +464,12 @@ int tui_run(struct app *a, const struct tui_options *o)
         }
         if (recheck_at > 0 && (recheck_at <= now || recheck_at - now < timeout))
             timeout = recheck_at > now ? (int)(recheck_at - now) : 0;
-        pr = poll(fds, (nfds_t)nfds, timeout);
+        {
+            size_t nsync = 0;
+            int st = timeout;
+            tui_sync_fds(&t, fds + 3, UTIL_ARRAY_LEN(fds) - 3, &nsync, &st);
+            pr = poll(fds, (nfds_t)(nfds + (int)nsync), st);
+        }
         if (pr < 0 && errno != EINTR) {
             rc = 1;
             break;
@@ -474,7 +490,7 @@ int tui_run(struct app *a, const struct tui_options *o)
          * first wakes us before the commit is visible: look again shortly
          * after each burst of file events, twice, then sleep.
          */
-        watched = pr > 0 && nfds > 2 && (fds[2].revents & POLLIN);
+        watched = pr > 0 && watch >= 0 && (fds[2].revents & POLLIN);
         if (watched || (recheck_at > 0 && timeutil_now_ms() >= recheck_at)) {
             if (app_changed(a))
                 t.dirty |= TUI_RECALC;
@@ -483,6 +499,7 @@ int tui_run(struct app *a, const struct tui_options *o)
             recheck_at = rechecks < 2 ? timeutil_now_ms() + (rechecks ? 900 : 100) : 0;
             rechecks++;
         }
+        t.dirty |= tui_sync_perform(&t);
         if (pr > 0 && (fds[0].revents & POLLIN))
             tui_read_keys(&t);
         else if (pr > 0 && (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)))
