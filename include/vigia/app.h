@@ -586,7 +586,8 @@ void app_outbox_stats(struct app_outbox *o, struct send_stats *st);
  * like reports; a referral is an event "resource.referred" on the report's
  * timeline (detail: resource_id, name, contact, note) and a follow-up
  * reminder is a second event "followup.drafted" (detail: due_at, resource_id,
- * name, text) that the console lists once due. Nothing is sent to anyone.
+ * name) that the console lists once due ('F' in the directory) until a
+ * "followup.done" event answers it. Nothing is sent to anyone.
  */
 
 /** What a dispatcher is looking for; NULL or "" fields do not filter. */

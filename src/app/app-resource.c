@@ -611,10 +611,7 @@ int app_refer(struct app *a, const char *report_id, const char *resource, const 
         json_object_set_new(d, "due_at", json_string(due));
         json_object_set_new(d, "resource_id", json_string(r.id));
         json_object_set_new(d, "name", json_string(r.name));
-        /* TRANSLATORS: a follow-up reminder: "did the caller reach Legal Aid SF?" */
-        char *text = xasprintf(_("did the caller reach %s?"), r.name);
-        json_object_set_new(d, "text", json_string(text));
-        free(text);
+        /* No text: the timeline words it in the reader's language (app_resource_event_text). */
         fdetail = app_resource_dump(d);
     }
     if (store_begin(a->store, err) != STORE_OK)
