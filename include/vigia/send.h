@@ -65,6 +65,12 @@ int send_worker_recover(struct send_worker *w, size_t *uncertain, char **err);
 
 /** Descriptors to poll (up to @max); returns how many were filled. */
 size_t send_worker_pollfds(struct send_worker *w, struct pollfd *fds, size_t max);
+/**
+ * Something may have been queued (an approval, another process's commit):
+ * idle channels look again at the next step. An idle worker sets no timer,
+ * so the console sleeps; it pokes on every wake-up that was not the worker's.
+ */
+void send_worker_poke(struct send_worker *w);
 /** Milliseconds until send_worker_step wants to run again; -1: only when a descriptor fires. */
 int64_t send_worker_timeout(struct send_worker *w);
 /**

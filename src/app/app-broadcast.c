@@ -1312,6 +1312,7 @@ int app_outbox_run(struct app *a, bool until_empty, volatile sig_atomic_t *stop,
         goto out;
     while (stop == NULL || !*stop) {
         int64_t now;
+        send_worker_poke(w); /* headless: look for new approvals at least once a second */
         if (send_worker_step(w, NULL, 0, err) != 0)
             goto out;
         now = timeutil_now_ms();
@@ -1424,7 +1425,12 @@ void app_outbox_fds(struct app_outbox *o, struct pollfd *fds, size_t max, size_t
 int app_outbox_perform(struct app_outbox *o, const struct pollfd *fds, size_t n, char **err)
 {
     int64_t now = timeutil_now_ms();
-    int rc = send_worker_step(o->w, fds, n, err);
+    int rc;
+
+    /* Woken by something else (keys, a commit, the clock): maybe something to send. */
+    if (fds == NULL || n == 0)
+        send_worker_poke(o->w);
+    rc = send_worker_step(o->w, fds, n, err);
 
     /* Other dispatchers see progress through the synced broadcast row, every few seconds. */
     if (now - o->progress_at >= 5000) {

@@ -605,7 +605,17 @@ static int send_claim(struct send_worker *w, int c, int64_t now, char **err)
     w->stats.skipped += skipped;
     if (ch->cc->rate > 0)
         ch->tokens -= (double)n;
-    ch->next_check = n + skipped < want ? now + SEND_IDLE_CHECK_MS : 0;
+    if (n + skipped < want) {
+        /* Nothing more is due: sleep until the next retry or held row, or a poke. */
+        int64_t due;
+        size_t retrying;
+        if (store_outbox_pending(w->s, model_channel_name(c), &due, &retrying, NULL) != STORE_OK)
+            ch->next_check = now + SEND_IDLE_CHECK_MS;
+        else
+            ch->next_check = due < 0 ? INT64_MAX : due > now ? due : now + SEND_IDLE_CHECK_MS;
+    } else {
+        ch->next_check = 0;
+    }
     for (size_t i = 0; i < n; i++) {
         char *terr = NULL, *text = send_text_for(w, &rows[i], &terr);
         if (text == NULL) {
@@ -639,24 +649,33 @@ size_t send_worker_pollfds(struct send_worker *w, struct pollfd *fds, size_t max
     return n;
 }
 
+void send_worker_poke(struct send_worker *w)
+{
+    for (int c = 0; c < MODEL_CHANNEL_COUNT; c++)
+        if (w->ch[c].next_check == INT64_MAX)
+            w->ch[c].next_check = 0;
+}
+
 int64_t send_worker_timeout(struct send_worker *w)
 {
-    int64_t now = timeutil_now_ms(), t = -1;
+    int64_t now = timeutil_now_ms(), at = INT64_MAX;
 
     if (w->curl_deadline >= 0)
-        t = w->curl_deadline - now;
-    if (w->flush_due >= 0 && (t < 0 || w->flush_due - now < t))
-        t = w->flush_due - now;
+        at = w->curl_deadline;
+    if (w->flush_due >= 0 && w->flush_due < at)
+        at = w->flush_due;
     for (int c = 0; c < MODEL_CHANNEL_COUNT; c++) {
         struct send_chan *ch = &w->ch[c];
-        int64_t at;
-        if (!ch->enabled)
-            continue;
-        at = ch->next_check > ch->paused_until ? ch->next_check : ch->paused_until;
-        if (t < 0 || at - now < t)
-            t = at - now;
+        int64_t when;
+        if (!ch->enabled || ch->next_check == INT64_MAX)
+            continue; /* idle: only a poke wakes it */
+        when = ch->next_check > ch->paused_until ? ch->next_check : ch->paused_until;
+        if (when < at)
+            at = when;
     }
-    return t < 0 ? (t == -1 ? -1 : 0) : t;
+    if (at == INT64_MAX)
+        return -1;
+    return at > now ? at - now : 0;
 }
 
 int send_worker_step(struct send_worker *w, const struct pollfd *fds, size_t n, char **err)
