@@ -1373,6 +1373,7 @@ struct app_outbox {
     struct send_worker *w;
     char *sink;
     int64_t progress_at;
+    size_t progress_done; /* messages finished when progress was last written */
 };
 
 struct app_outbox *app_outbox_new(struct app *a, char **err)
@@ -1432,10 +1433,20 @@ int app_outbox_perform(struct app_outbox *o, const struct pollfd *fds, size_t n,
         send_worker_poke(o->w);
     rc = send_worker_step(o->w, fds, n, err);
 
-    /* Other dispatchers see progress through the synced broadcast row, every few seconds. */
-    if (now - o->progress_at >= 5000) {
-        o->progress_at = now;
-        app_outbox_progress(o->a);
+    /*
+     * Other dispatchers see progress through the synced broadcast row: every
+     * few seconds while sending, and at once when the worker falls idle.
+     */
+    {
+        struct send_stats st;
+        size_t done;
+        send_worker_stats(o->w, &st);
+        done = st.sent + st.failed + st.uncertain + st.skipped;
+        if (done != o->progress_done && (now - o->progress_at >= 5000 || st.in_flight == 0)) {
+            o->progress_at = now;
+            o->progress_done = done;
+            app_outbox_progress(o->a);
+        }
     }
     return rc;
 }
