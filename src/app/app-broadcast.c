@@ -243,10 +243,11 @@ int app_subscriber_import(struct app *a, const char *file, struct app_import_res
     int rc = -1;
 
     memset(res, 0, sizeof *res);
-    if (util_read_file(file, &data, &len) != 0) {
-        util_seterr(err, _("cannot read %s: %s"), file, strerror(errno ? errno : ENOENT));
+    if ((rc = util_read_file(file, &data, &len)) != 0) {
+        util_seterr(err, _("cannot read %s: %s"), file, strerror(-rc));
         return -1;
     }
+    rc = -1;
     if (text_check(data, 0, true, NULL) == TEXT_BAD_UTF8) {
         util_seterr(err, _("%s: invalid UTF-8 (save the file as UTF-8)"), file);
         goto out;
