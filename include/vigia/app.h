@@ -459,6 +459,8 @@ void app_sync_perform(struct app_sync *s);
 /** The database changed here (a local write): send soon. */
 void app_sync_poke(struct app_sync *s);
 void app_sync_status(struct app_sync *s, struct app_sync_status *out);
+/** True when this database has joined a network (one settings lookup). */
+bool app_network_joined(struct app *a);
 /** Sync status without a session (joined? ops waiting? last sync), for a status bar at start. */
 void app_sync_status_offline(struct app *a, struct app_sync_status *out);
 
@@ -798,5 +800,63 @@ int64_t app_roster_next_deadline(struct app *a, int64_t now);
  * expire, who is on duty. Plain text or Markdown; newly allocated.
  */
 char *app_handoff(struct app *a, int64_t now, bool markdown, char **err);
+
+/* ---- practice runs (src/app/app-practice.c) ------------------------------- */
+
+/*
+ * A scenario played into a sandbox database, never the real one, with every
+ * channel replaced by the sandbox's file sink: the outbox workers of a
+ * practice app refuse any gateway request whatever config.yaml says.
+ */
+struct app_practice;
+struct json_t;
+struct config_scenario;
+
+struct app_practice_options {
+    const char *scenario;    /* the scenario file */
+    const char *sandbox;     /* NULL: $XDG_DATA_HOME/vigia/practice/NAME.db */
+    const char *real_db;     /* --db; NULL: VIGIA_DB, then the default: refused as a sandbox */
+    const char *config_path; /* NULL: the default config */
+    const char *actor;       /* the trainee (--as) */
+    double speed;            /* scenario seconds per real second; <= 0: 1 */
+};
+/**
+ * Load the scenario, create a fresh sandbox (refusing the real database,
+ * and any existing file an earlier practice run did not make), add the
+ * scenario's verifiers and a few made-up subscribers. Scenario time 00:00
+ * starts now. -1 with *err.
+ */
+int app_practice_open(const struct app_practice_options *o, struct app_practice **out,
+                      char **err);
+void app_practice_free(struct app_practice **p);
+/** The sandbox's app, for the console (borrowed). */
+struct app *app_practice_app(struct app_practice *p);
+const char *app_practice_db(const struct app_practice *p);
+const char *app_practice_sink(const struct app_practice *p);
+const struct config_scenario *app_practice_scenario(const struct app_practice *p);
+/** Play what is due at real time @real_now (calls, verifier answers); returns how many. */
+int app_practice_tick(struct app_practice *p, int64_t real_now);
+/** Longest the console may sleep before the next tick (ms, at most 1000). */
+int app_practice_timeout(struct app_practice *p, int64_t real_now);
+/** A trainer's pause key: toggles. */
+void app_practice_pause(struct app_practice *p, int64_t real_now);
+bool app_practice_paused(const struct app_practice *p);
+/** A trainer's inject key: the next call arrives now; 0 when none was left. */
+int app_practice_inject(struct app_practice *p, int64_t real_now);
+/** True once every call was played and the scenario's time is up. */
+bool app_practice_over(const struct app_practice *p);
+/** "PRACTICE · title · 03:12/20:00 ×4 · …"; newly allocated. */
+char *app_practice_banner(const struct app_practice *p);
+/**
+ * Play the whole scenario at once on the simulated clock, with the trainee's
+ * actions from @answers (config_answers_load; NULL: nobody answers).
+ */
+int app_practice_headless(struct app_practice *p, const char *answers, char **err);
+/** The debrief (sim_debrief plus "refused" actions); caller json_decref's. */
+struct json_t *app_practice_debrief(struct app_practice *p, char **err);
+/** The debrief as Markdown; newly allocated. */
+char *app_practice_debrief_markdown(struct app_practice *p, char **err);
+/** Write the debrief to @path: JSON when it ends in .json, else Markdown. */
+int app_practice_debrief_write(struct app_practice *p, const char *path, char **err);
 
 #endif

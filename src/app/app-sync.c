@@ -393,6 +393,17 @@ void app_sync_status(struct app_sync *s, struct app_sync_status *out)
     store_thread_unread(s->app->store, &out->unread, NULL);
 }
 
+bool app_network_joined(struct app *a)
+{
+    char *net = NULL;
+    bool joined;
+
+    store_sync_get(a->store, "net.id", &net, NULL);
+    joined = net != NULL;
+    free(net);
+    return joined;
+}
+
 void app_sync_status_offline(struct app *a, struct app_sync_status *out)
 {
     char *net = NULL;

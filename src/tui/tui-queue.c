@@ -341,12 +341,19 @@ static void tui_queue_row(struct tui *t, int y, const struct model_report *r, bo
 
     timeutil_age(t->now > seen ? t->now - seen : 0, age);
     /* TRANSLATORS: the one-column mark of a stale report in the queue. */
+    /*
+     * The selected row is one plain attribute end to end: switching colours
+     * inside the bar costs bytes on every move, and the bar already says
+     * which row it is.
+     */
     x += tui_draw_text(w, y, x, c->mark, stale ? "!" : " ",
-                       stale ? base | tui_theme_attr(TUI_ROLE_STALE) : base, true);
+                       stale && !selected ? base | tui_theme_attr(TUI_ROLE_STALE) : base, true);
     x += tui_draw_text(w, y, x, c->age, age, base, true);
     x += tui_draw_text(w, y, x, 1, " ", base, true);
     x += tui_draw_text(w, y, x, c->status, model_status_short(r->status),
-                       r->status == MODEL_STATUS_NEW ? base | tui_theme_attr(TUI_ROLE_NEW) : base,
+                       r->status == MODEL_STATUS_NEW && !selected
+                           ? base | tui_theme_attr(TUI_ROLE_NEW)
+                           : base,
                        true);
     x += tui_draw_text(w, y, x, 1, " ", base, true);
     x += tui_draw_text(w, y, x, c->cat, model_category_label(r->category), base, true);

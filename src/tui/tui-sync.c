@@ -49,14 +49,12 @@ void tui_sync_start(struct tui *t)
 
     t->sync = xcalloc(1, sizeof *t->sync);
     tui_edit_init(&t->sync->input, TUI_THREAD_BODY);
+    /* Not in a network is no error; a network that cannot start is worth a word. */
+    if (!app_network_joined(t->app))
+        return;
     t->sync->sync = app_sync_new(t->app, &err);
-    if (t->sync->sync == NULL && err != NULL) {
-        /* Not joined is no error; anything else is worth a word. */
-        struct app_sync_status st;
-        app_sync_status_offline(t->app, &st);
-        if (st.joined)
-            tui_set_msg(t, true, "%s", err);
-    }
+    if (t->sync->sync == NULL)
+        tui_set_msg(t, true, "%s", err ? err : _("cannot start sync"));
     free(err);
 }
 
