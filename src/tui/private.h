@@ -54,6 +54,8 @@ enum tui_screen {
     TUI_SCREEN_FORM,   /* new report */
     TUI_SCREEN_HELP,
     TUI_SCREEN_NAME, /* who is at the keyboard */
+    TUI_SCREEN_VERIFY, /* a report's checklist, status, timeline (tui-verify.c) */
+    TUI_SCREEN_AUDIT,  /* every event, filtered (tui-verify.c) */
     TUI_SCREEN_RESOURCES, /* the referral directory (tui-resource.c) */
     TUI_SCREEN_ROSTER,    /* roster, assign pane, handoff brief (tui-roster.c) */
     TUI_SCREEN_THREAD,    /* the dispatch thread (tui-sync.c) */
@@ -225,6 +227,8 @@ struct tui {
     struct tui_resources *res; /* the referral directory (tui-resource.c) */
     struct tui_roster *roster; /* verifiers, assignments, handoff (tui-roster.c) */
     struct tui_sync *sync;     /* relay client and dispatch thread (tui-sync.c) */
+    struct tui_verify *verify; /* verification views' state (tui-verify.c) */
+
     char *msg; /* status message until the next key */
     bool msg_error;
     int64_t now;
@@ -283,6 +287,28 @@ int tui_form_key(struct tui *t, const struct tui_key *k);
 void tui_form_draw(struct tui *t);
 int tui_name_key(struct tui *t, const struct tui_key *k);
 void tui_name_draw(struct tui *t);
+
+/* tui-verify.c */
+/** Open the verification view of report @id. */
+int tui_verify_open(struct tui *t, const char *id);
+int tui_verify_key(struct tui *t, const struct tui_key *k);
+void tui_verify_draw(struct tui *t);
+/** The database changed: reload what the verification or audit view shows. */
+void tui_verify_recalc(struct tui *t);
+/** True while a line editor of the verification or audit view is open. */
+bool tui_verify_editing(const struct tui *t);
+void tui_verify_fini(struct tui *t);
+/** Open the audit view (every event). */
+int tui_audit_open(struct tui *t);
+void tui_audit_load(struct tui *t);
+int tui_audit_key(struct tui *t, const struct tui_key *k);
+void tui_audit_draw(struct tui *t);
+/** The queue loaded a page: look up each row's incident and caller count. */
+void tui_verify_page_loaded(struct tui *t);
+/** Callers of the incident of page row @r (1 when alone). */
+size_t tui_verify_callers(const struct tui *t, const struct model_report *r);
+/** The verdict line of a decided report for the detail pane, or NULL. Borrowed. */
+const char *tui_verify_pane_verdict(struct tui *t, const struct model_report *r);
 
 /* tui-help.c */
 int tui_help_key(struct tui *t, const struct tui_key *k);

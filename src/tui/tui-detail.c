@@ -282,6 +282,22 @@ void tui_detail_draw(struct tui *t)
     }
     if (r != NULL)
         tui_pane_draw(t, w, r, 1, x0, width - x0 - 1, h - 1);
+    if (r != NULL && tui_verify_pane_verdict(t, r) != NULL) {
+        /* The verdict of a decided report, on the pane's top border: rumor control. */
+        char *v = xasprintf(" %s ", tui_verify_pane_verdict(t, r));
+        int vw = text_width(v), room = width - x0 - 2;
+        if (t->search != NULL) {
+            /* After the search title, which is the same text as above. */
+            char *st = xasprintf(_(" search \"%s\": %zu found (Esc clears) "), t->search,
+                                 t->total);
+            room -= text_width(st) + 1;
+            free(st);
+        }
+        if (room >= 12)
+            tui_draw_text(w, 0, width - 1 - (vw < room ? vw : room), vw < room ? vw : room, v,
+                          tui_theme_attr(TUI_ROLE_MESSAGE), false);
+        free(v);
+    }
     wattrset(w, A_NORMAL);
 }
 
@@ -353,6 +369,12 @@ int tui_report_key(struct tui *t, const struct tui_key *k)
         t->screen = TUI_SCREEN_QUEUE;
         return TUI_HANDLED | TUI_DIRTY_ALL;
     }
+    if (tui_key_is(k, 'v') && t->has_open) {
+        char id[ULID_LEN + 1];
+        memcpy(id, t->open.id, sizeof id);
+        tui_report_close(t);
+        return tui_verify_open(t, id);
+    }
     if (tui_key_is(k, '?')) {
         tui_report_close(t);
         t->screen = TUI_SCREEN_HELP;
@@ -387,7 +409,7 @@ void tui_report_draw(struct tui *t)
         t->scroll = t->scroll_max;
     tui_items_draw(t, w, &t->open, 2, 2, width - 3, h - 4, t->scroll);
     /* TRANSLATORS: key hints at the bottom of the full-screen report. */
-    tui_draw_text(w, h - 1, 1, width - 2, _("↑/↓ PgUp/PgDn scroll · Esc or q back · ? help"),
+    tui_draw_text(w, h - 1, 1, width - 2, _("↑/↓ PgUp/PgDn scroll · v verify · Esc or q back · ? help"),
                   tui_theme_attr(TUI_ROLE_HINT), false);
     wattrset(w, A_NORMAL);
 }

@@ -36,6 +36,7 @@
 void tui_queue_init(struct tui *t)
 {
     app_view_init(&t->view);
+    t->view.incidents = true; /* linked reports: one row, with the caller count */
     tui_edit_init(&t->search_edit, 200);
 }
 
@@ -75,6 +76,7 @@ static void tui_page_load(struct tui *t)
         free(err);
         t->npage = 0;
     }
+    tui_verify_page_loaded(t);
 }
 
 /* Put t->top where t->sel is visible; returns true when it moved. */
@@ -257,6 +259,10 @@ int tui_queue_key(struct tui *t, const struct tui_key *k)
         return tui_report_open(t);
     if (tui_key_is(k, 'n'))
         return tui_form_open(t);
+    if (tui_key_is(k, 'v') && tui_selected(t) != NULL)
+        return tui_verify_open(t, tui_selected(t)->id);
+    if (tui_key_is(k, 'A'))
+        return tui_audit_open(t);
     if (tui_key_is(k, '/')) {
         t->searching = true;
         tui_edit_set(&t->search_edit, t->search);
@@ -363,6 +369,12 @@ static void tui_queue_row(struct tui *t, int y, const struct model_report *r, bo
         where = xasprintf(_("%s · %s"), r->area, r->location ? r->location : "");
     else
         where = xstrdup(r->location ? r->location : "");
+    if (tui_verify_callers(t, r) > 1) {
+        /* TRANSLATORS: an incident's caller count before its place in the queue: "(3) ". */
+        char *n = xasprintf(_("(%zu) %s"), tui_verify_callers(t, r), where);
+        free(where);
+        where = n;
+    }
     x += tui_draw_text(w, y, x, c->where, where, base, true);
     free(where);
     /*

@@ -164,6 +164,9 @@ static bool tui_editing(const struct tui *t)
     case TUI_SCREEN_FORM:
         return t->form.focus != TUI_FF_SOURCE && t->form.focus != TUI_FF_CATEGORY &&
                t->form.focus != TUI_FF_FIRST_HAND;
+    case TUI_SCREEN_VERIFY:
+    case TUI_SCREEN_AUDIT:
+        return tui_verify_editing(t);
     default:
         return false;
     }
@@ -197,7 +200,8 @@ static void tui_redraw(struct tui *t)
     }
     if (d & TUI_RECALC) {
         tui_queue_fetch(t);
-        d |= TUI_DIRTY_QUEUE | TUI_DIRTY_DETAIL | TUI_DIRTY_STATUS;
+        tui_verify_recalc(t);
+        d |= TUI_DIRTY_QUEUE | TUI_DIRTY_DETAIL | TUI_DIRTY_STATUS | TUI_DIRTY_FULL;
         if (t->screen == TUI_SCREEN_RESOURCES && tui_resources_recalc(t))
             d |= TUI_DIRTY_FULL; /* another process changed the directory */
     }
@@ -220,6 +224,10 @@ static void tui_redraw(struct tui *t)
             tui_form_draw(t);
         else if (t->screen == TUI_SCREEN_HELP)
             tui_help_draw(t);
+        else if (t->screen == TUI_SCREEN_VERIFY)
+            tui_verify_draw(t);
+        else if (t->screen == TUI_SCREEN_AUDIT)
+            tui_audit_draw(t);
         else if (t->screen == TUI_SCREEN_RESOURCES)
             tui_resources_draw(t);
         else if (t->screen == TUI_SCREEN_ROSTER)
@@ -281,6 +289,12 @@ static int tui_key(struct tui *t, const struct tui_key *k)
         break;
     case TUI_SCREEN_NAME:
         r |= tui_name_key(t, k);
+        break;
+    case TUI_SCREEN_VERIFY:
+        r |= tui_verify_key(t, k);
+        break;
+    case TUI_SCREEN_AUDIT:
+        r |= tui_audit_key(t, k);
         break;
     case TUI_SCREEN_RESOURCES:
         r |= tui_resources_key(t, k);
@@ -393,6 +407,7 @@ static void tui_fini(struct tui *t)
     tui_resources_fini(t);
     tui_roster_fini(t);
     tui_sync_fini(t);
+    tui_verify_fini(t);
     tui_queue_fini(t);
     tui_edit_fini(&t->name_edit);
     FREE(&t->name_err);
@@ -508,6 +523,8 @@ int tui_run(struct app *a, const struct tui_options *o)
         if (now / 60000 != minute) {
             /* The clock, the ages and staleness move on; expired reports leave. */
             minute = now / 60000;
+            /* Freshness counts in the priority: keep the queue order true. */
+            app_queue_refresh(a, NULL, NULL);
             t.dirty |= TUI_RECALC | TUI_DIRTY_ALL | tui_roster_tick(&t);
         } else if (roster_at > 0 && now >= roster_at) {
             t.dirty |= tui_roster_tick(&t); /* overdue highlight, missed check-in escalation */
