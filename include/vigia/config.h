@@ -106,6 +106,25 @@ const struct config_option *config_options(size_t *n);
 int config_demo_load(const char *file, int64_t now,
                      int (*fn)(struct model_report *r, const char *contact, void *data, char **err),
                      void *data, char **err);
+
+/* ---- checklists (src/config/config-checklist.c) ---------------------------- */
+
+/**
+ * Read one checklist file (a map with "category:" and a list of "items:")
+ * into @out (initialised here; caller finishes it). All or nothing: returns 0,
+ * or -1 with a newly allocated "FILE:LINE:COLUMN: problem" in *err.
+ */
+int config_checklist_load(const char *file, struct model_checklist *out, char **err);
+/**
+ * Load every *.yaml file of each folder in @dirs (in order, files sorted by
+ * name) and merge them into @c, so a later folder adds or overrides items by
+ * key. A missing folder is skipped. A file with a problem is skipped and its
+ * message appended to *warnings (a newly allocated array of newly allocated
+ * strings, *nwarn of them; caller frees); the others still load.
+ */
+void config_checklists_load(const char *const *dirs, size_t ndirs, struct model_checklists *c,
+                            char ***warnings, size_t *nwarn);
+
 /* ---- broadcasts, channels, templates (src/config/config-send.c) ----------- */
 
 /** One delivery channel of config.yaml's `channels:` map. */
@@ -167,24 +186,6 @@ struct config_template {
 /** Load a template file. Returns 0 or -1 with a positioned message. */
 int config_template_load(const char *file, struct config_template *t, char **err);
 void config_template_fini(struct config_template *t);
-
-/* ---- checklists (src/config/config-checklist.c) ---------------------------- */
-
-/**
- * Read one checklist file (a map with "category:" and a list of "items:")
- * into @out (initialised here; caller finishes it). All or nothing: returns 0,
- * or -1 with a newly allocated "FILE:LINE:COLUMN: problem" in *err.
- */
-int config_checklist_load(const char *file, struct model_checklist *out, char **err);
-/**
- * Load every *.yaml file of each folder in @dirs (in order, files sorted by
- * name) and merge them into @c, so a later folder adds or overrides items by
- * key. A missing folder is skipped. A file with a problem is skipped and its
- * message appended to *warnings (a newly allocated array of newly allocated
- * strings, *nwarn of them; caller frees); the others still load.
- */
-void config_checklists_load(const char *const *dirs, size_t ndirs, struct model_checklists *c,
-                            char ***warnings, size_t *nwarn);
 
 /* ---- referral directory (src/config/config-resource.c) -------------------- */
 
@@ -271,5 +272,131 @@ struct config_shifts {
  */
 int config_shifts_load(const char *file, struct config_shifts *out, char **err);
 void config_shifts_fini(struct config_shifts *cs);
+
+/* ---- practice scenarios (src/config/config-scenario.c) --------------------- */
+
+/** What really happened in a practice incident. */
+enum config_truth {
+    CONFIG_TRUTH_REAL_OPERATION,
+    CONFIG_TRUTH_LOCAL_POLICE,
+    CONFIG_TRUTH_OLD_RUMOR,
+    CONFIG_TRUTH_COURTHOUSE_ARREST,
+    CONFIG_TRUTH_WORKPLACE_VISIT,
+    CONFIG_TRUTH_COUNT
+};
+/** "real_operation", "local_police", ...; _parse gives -1 for an unknown name. */
+const char *config_truth_name(enum config_truth t);
+int config_truth_parse(const char *name);
+
+/** One incident of a scenario and its ground truth. */
+struct config_scenario_incident {
+    char *id;                 /* the scenario's own name for it ("plant") */
+    enum config_truth truth;
+    enum model_status expect; /* the verdict a trainee should reach */
+    bool alert;               /* a public alert is right (default: expect is confirmed) */
+    char *notes;              /* for the trainer; may be NULL */
+};
+
+/** A call or message arriving at T+at: what the caller says, as report fields. */
+struct config_scenario_event {
+    int64_t at_ms;
+    size_t incident;  /* index into incidents */
+    char *channel;    /* how it came in: call, sms, telegram, signal, walk_in, social */
+    char *caller;     /* a made-up name; may be NULL */
+    char *says;       /* the caller's words, for the trainer and the debrief; may be NULL */
+    char *contact;    /* a made-up number (555 01xx); may be NULL */
+    char **keys, **values; /* report fields (model_report_set keys) */
+    size_t nfields;
+    int64_t observed_ago_ms; /* the caller saw it this long before calling; 0: now */
+    int line;
+};
+
+/** One item a scripted verifier sees. */
+struct config_scenario_sight {
+    char *key;
+    enum model_tri state;
+};
+
+/** What a scripted verifier reports on one incident, @after_ms after assignment. */
+struct config_scenario_answer {
+    size_t incident;
+    int64_t after_ms;
+    struct config_scenario_sight *sees;
+    size_t n;
+    char *note;
+};
+
+struct config_scenario_verifier {
+    char *name;
+    char *languages, *areas; /* comma-separated; may be NULL */
+    struct config_scenario_answer *answers;
+    size_t nanswers;
+};
+
+/** A practice scenario as read; owns everything. */
+struct config_scenario {
+    char *file;
+    char *title, *language, *summary, *trainer_notes; /* summary, notes may be NULL */
+    int64_t duration_ms; /* the run ends then (default: last event + 15 min) */
+    struct config_scenario_incident *incidents;
+    size_t nincidents;
+    struct config_scenario_event *events; /* by time */
+    size_t nevents;
+    struct config_scenario_verifier *verifiers;
+    size_t nverifiers;
+};
+
+/**
+ * Read a scenario (share/doc/practice-scenarios.md): metadata, incidents
+ * with their ground truth, a timeline of calls and scripted verifiers.
+ * Times are "mm:ss" (or "h:mm:ss") from the start. Returns 0 with @out
+ * filled (caller finishes it), or -1 with "FILE:LINE:COLUMN: problem".
+ */
+int config_scenario_load(const char *file, struct config_scenario *out, char **err);
+void config_scenario_fini(struct config_scenario *sc);
+/** Parse "mm:ss" or "h:mm:ss" into milliseconds; -1 when it is not one. */
+int64_t config_scenario_time(const char *s);
+
+/** One action of a scripted trainee (`practice --answers`). */
+struct config_answer {
+    int64_t at_ms;
+    char *action;   /* triage, link, assign, check, status, broadcast, wait */
+    size_t incident; /* index into the scenario's incidents */
+    int report;      /* which report of the incident (1 = first) */
+    char *verifier, *key, *state, *to, *note, *template_name;
+    int line;
+};
+struct config_answers {
+    char *file;
+    struct config_answer *items;
+    size_t n;
+};
+/**
+ * Read a scripted trainee for scenario @sc: a list under `actions:` of maps
+ * with at, do, incident and the action's own keys. 0, or -1 with
+ * "FILE:LINE:COLUMN: problem".
+ */
+int config_answers_load(const char *file, const struct config_scenario *sc,
+                        struct config_answers *out, char **err);
+void config_answers_fini(struct config_answers *as);
+
+/* ---- CSV (config-csv.c) -------------------------------------------------------- */
+
+/** A CSV reader over a buffer the caller keeps alive. */
+struct config_csv {
+    const char *p, *end;
+    char sep;
+    int line; /* physical line of the next character */
+};
+/** Start reading @data: skips a UTF-8 BOM, picks ';' when the header has ';' and no ','. */
+void config_csv_init(struct config_csv *c, const char *data, size_t len);
+/**
+ * Read one record into @fields (each newly allocated; *nf of them; free with
+ * config_csv_free). Returns 1 for a record, 0 at the end, -1 with a newly
+ * allocated translated message in *msg. *start gets the record's first line.
+ * Blank lines are skipped.
+ */
+int config_csv_record(struct config_csv *c, char ***fields, size_t *nf, int *start, char **msg);
+void config_csv_free(char **fields, size_t n);
 
 #endif

@@ -144,104 +144,19 @@ out:
 
 /* ---- CSV ------------------------------------------------------------------ */
 
-struct config_csv_reader {
-    const char *p, *end;
-    int line;
-    char sep;
-};
-
-/*
- * Read one record: fields into a newly allocated array (*fields, *nf), the
- * line it starts on into *start. Returns 1 for a record, 0 at the end, -1 on
- * an unterminated quote.
- */
-static int config_csv_next(struct config_csv_reader *r, char ***fields, size_t *nf, int *start)
-{
-    struct buf f;
-    size_t cap = 0;
-
-    *fields = NULL;
-    *nf = 0;
-    if (r->p >= r->end)
-        return 0;
-    *start = r->line;
-    buf_init(&f);
-    buf_adds(&f, "");
-    for (;;) {
-        bool quoted = false;
-        buf_reset(&f);
-        buf_adds(&f, "");
-        if (r->p < r->end && *r->p == '"') {
-            quoted = true;
-            r->p++;
-            for (;;) {
-                if (r->p >= r->end) {
-                    buf_fini(&f);
-                    return -1;
-                }
-                if (*r->p == '"') {
-                    if (r->p + 1 < r->end && r->p[1] == '"') {
-                        buf_addc(&f, '"');
-                        r->p += 2;
-                        continue;
-                    }
-                    r->p++;
-                    break;
-                }
-                if (*r->p == '\n')
-                    r->line++;
-                if (*r->p != '\r')
-                    buf_addc(&f, *r->p);
-                r->p++;
-            }
-        }
-        while (r->p < r->end && *r->p != r->sep && *r->p != '\n') {
-            if (*r->p != '\r' && !quoted)
-                buf_addc(&f, *r->p);
-            r->p++;
-        }
-        if (*nf == cap) {
-            cap = cap ? cap * 2 : 8;
-            *fields = xreallocarray(*fields, cap, sizeof **fields);
-        }
-        (*fields)[(*nf)++] = xstrdup(buf_str(&f));
-        if (r->p < r->end && *r->p == r->sep) {
-            r->p++;
-            continue;
-        }
-        if (r->p < r->end) { /* newline */
-            r->p++;
-            r->line++;
-        }
-        break;
-    }
-    buf_fini(&f);
-    return 1;
-}
-
-static void config_csv_fields_free(char **fields, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(fields[i]);
-    free(fields);
-}
-
 static int config_verifiers_csv(struct config_verifiers *vs, const char *data, size_t len,
                                 const char *country, char **err)
 {
-    struct config_csv_reader r = {data, data + len, 1, ','};
-    char **head = NULL, **f = NULL;
+    struct config_csv r;
+    char **head = NULL, **f = NULL, *msg = NULL;
     size_t nh = 0, nf = 0, cap = 0;
     int start = 1, got, rc = -1;
-    const char *nl = memchr(data, '\n', len);
 
-    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
-        r.p += 3;
-    /* A header with semicolons and no commas: a spreadsheet in a comma-decimal locale. */
-    if (nl != NULL && memchr(r.p, ';', (size_t)(nl - r.p)) && !memchr(r.p, ',', (size_t)(nl - r.p)))
-        r.sep = ';';
-    if ((got = config_csv_next(&r, &head, &nh, &start)) <= 0) {
-        *err = xasprintf("%s:1: %s", vs->file, _("expected a header row (name,contact,...)"));
+    config_csv_init(&r, data, len);
+    if ((got = config_csv_record(&r, &head, &nh, &start, &msg)) <= 0) {
+        *err = got < 0
+                   ? xasprintf("%s:%d: %s", vs->file, start, msg)
+                   : xasprintf("%s:1: %s", vs->file, _("expected a header row (name,contact,...)"));
         goto out;
     }
     for (size_t i = 0; i < nh; i++) {
@@ -260,14 +175,14 @@ static int config_verifiers_csv(struct config_verifiers *vs, const char *data, s
         }
         model_verifier_fini(&probe);
     }
-    while ((got = config_csv_next(&r, &f, &nf, &start)) == 1) {
+    while ((got = config_csv_record(&r, &f, &nf, &start, &msg)) == 1) {
         struct config_verifier_entry *e;
         bool empty = true;
         for (size_t i = 0; i < nf; i++)
             if (*f[i] != '\0')
                 empty = false;
         if (empty) {
-            config_csv_fields_free(f, nf);
+            config_csv_free(f, nf);
             f = NULL;
             continue;
         }
@@ -289,17 +204,18 @@ static int config_verifiers_csv(struct config_verifiers *vs, const char *data, s
                 goto out;
             }
         }
-        config_csv_fields_free(f, nf);
+        config_csv_free(f, nf);
         f = NULL;
     }
     if (got < 0) {
-        *err = xasprintf(_("%s:%d: a quoted field is not closed"), vs->file, start);
+        *err = xasprintf("%s:%d: %s", vs->file, start, msg);
         goto out;
     }
     rc = 0;
 out:
-    config_csv_fields_free(head, nh);
-    config_csv_fields_free(f, nf);
+    free(msg);
+    config_csv_free(head, nh);
+    config_csv_free(f, nf);
     return rc;
 }
 

@@ -123,7 +123,7 @@ def import_errors(e):
     err = e.run("verifier", "import", e.file("norole.csv", "name,roles\nZed,\n"), ok=False)
     assert "norole.csv:2: roles: at least one role is needed" in err, err
     err = e.run("verifier", "import", e.file("q.csv", 'name,roles\n"Zed,verifier\n'), ok=False)
-    assert "q.csv:2: a quoted field is not closed" in err, err
+    assert "q.csv:2: a quoted field opened on line 2 is never closed" in err, err
     # YAML: FILE:LINE:COLUMN.
     y = e.file("bad.yaml", "verifiers:\n  - name: Ana\n    roles: verifier\n"
                "  - name: Beto\n    contact: '12'\n    roles: verifier\n")
