@@ -580,6 +580,8 @@ void app_outbox_fds(struct app_outbox *o, struct pollfd *fds, size_t max, size_t
                     int *timeout_ms);
 int app_outbox_perform(struct app_outbox *o, const struct pollfd *fds, size_t n, char **err);
 void app_outbox_stats(struct app_outbox *o, struct send_stats *st);
+/** Something was approved here: look for rows at the next perform. */
+void app_outbox_poke(struct app_outbox *o);
 
 /* ---- referral directory (src/app/app-resource.c) -------------------------- */
 

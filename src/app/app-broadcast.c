@@ -1379,6 +1379,7 @@ struct app_outbox {
     char *sink;
     int64_t progress_at;
     size_t progress_done; /* messages finished when progress was last written */
+    int64_t poked_at;
 };
 
 struct app_outbox *app_outbox_new(struct app *a, char **err)
@@ -1433,9 +1434,14 @@ int app_outbox_perform(struct app_outbox *o, const struct pollfd *fds, size_t n,
     int64_t now = timeutil_now_ms();
     int rc;
 
-    /* Woken by something else (keys, a commit, the clock): maybe something to send. */
-    if (fds == NULL || n == 0)
+    /*
+     * Woken by something else (a commit, keys, the clock): maybe something to
+     * send; at most every two seconds, so typing does not cost transactions.
+     */
+    if ((fds == NULL || n == 0) && now - o->poked_at >= 2000) {
         send_worker_poke(o->w);
+        o->poked_at = now;
+    }
     rc = send_worker_step(o->w, fds, n, err);
 
     /*
@@ -1454,6 +1460,12 @@ int app_outbox_perform(struct app_outbox *o, const struct pollfd *fds, size_t n,
         }
     }
     return rc;
+}
+
+void app_outbox_poke(struct app_outbox *o)
+{
+    if (o != NULL)
+        send_worker_poke(o->w);
 }
 
 void app_outbox_stats(struct app_outbox *o, struct send_stats *st)
