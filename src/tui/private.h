@@ -309,6 +309,8 @@ void tui_verify_page_loaded(struct tui *t);
 size_t tui_verify_callers(const struct tui *t, const struct model_report *r);
 /** The verdict line of a decided report for the detail pane, or NULL. Borrowed. */
 const char *tui_verify_pane_verdict(struct tui *t, const struct model_report *r);
+/** A new report was saved: say so, and offer to link it when reports are near it. */
+void tui_verify_offer_link(struct tui *t, const char *id);
 
 /* tui-help.c */
 int tui_help_key(struct tui *t, const struct tui_key *k);

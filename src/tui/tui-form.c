@@ -214,6 +214,7 @@ static int tui_form_save(struct tui *t)
     tui_queue_fetch(t);
     tui_queue_select_id(t, id);
     tui_set_msg(t, false, _("Report saved"));
+    tui_verify_offer_link(t, id);
     rc = TUI_HANDLED | TUI_DIRTY_ALL;
 out:
     model_report_fini(&r);

@@ -871,3 +871,17 @@ const char *tui_verify_pane_verdict(struct tui *t, const struct model_report *r)
     }
     return v->pane_verdict;
 }
+
+void tui_verify_offer_link(struct tui *t, const char *id)
+{
+    struct model_report *near = NULL;
+    size_t n = 0;
+
+    if (app_nearby(t->app, id, TUI_NEAR_MAX, &near, &n, NULL) == 0 && n > 0)
+        /* TRANSLATORS: after saving a report that may be about an event already reported. */
+        tui_set_msg(t, false,
+                    NG_("Report saved · %zu report near it: v then L to link",
+                        "Report saved · %zu reports near it: v then L to link", n),
+                    n);
+    app_reports_free(near, n);
+}

@@ -213,6 +213,21 @@ def run(ids):
         assert "5th street home depot" not in s, s
 
     @test
+    def offer_link():
+        """a new report near an open one offers to link it"""
+        keys("n")
+        wait_for("Activity")
+        text("2")
+        keys("Tab")
+        text("agents in vests")
+        keys("Tab")
+        text("Home Depot parking on 5th")
+        keys("Tab")
+        text("Eastside")
+        keys("C-s")
+        wait_for("Report saved", "near it: v then L to link")
+
+    @test
     def rumor():
         """'/' deposito finds the closed rumor at Depósito with its verdict"""
         keys("/")
