@@ -232,6 +232,7 @@ struct tui {
     char *msg; /* status message until the next key */
     bool msg_error;
     int64_t now;
+    struct tui_privacy *privacy; /* tui-privacy.c: blanking, prompts, revealed report */
 };
 
 /* tui-sync.c: sync in the poll loop, the status-bar label, the dispatch thread */
@@ -311,6 +312,20 @@ size_t tui_verify_callers(const struct tui *t, const struct model_report *r);
 const char *tui_verify_pane_verdict(struct tui *t, const struct model_report *r);
 /** A new report was saved: say so, and offer to link it when reports are near it. */
 void tui_verify_offer_link(struct tui *t, const char *id);
+
+/* tui-privacy.c: blank keys, Ctrl-X chords (wipe, lock, unlock), masked contacts */
+void tui_privacy_init(struct tui *t);
+void tui_privacy_fini(struct tui *t);
+/** Keys every screen shares (F12, Ctrl-G, Ctrl-X …, r on a report); 0 if not one. */
+int tui_privacy_key(struct tui *t, const struct tui_key *k);
+/** Draw the blank screen instead of the console; true when it did. */
+bool tui_privacy_draw(struct tui *t);
+/** Draw an open wipe or passphrase prompt over the status bar. */
+void tui_privacy_status_draw(struct tui *t);
+/** The hourly retention purge, from the minute timer; returns dirty bits. */
+int tui_privacy_tick(struct tui *t, int64_t now);
+/** @contact as shown: masked until 'r' reveals it for that report; newly allocated. */
+char *tui_privacy_contact(const struct tui *t, const char *report_id, const char *contact);
 
 /* tui-help.c */
 int tui_help_key(struct tui *t, const struct tui_key *k);

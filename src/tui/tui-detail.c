@@ -89,7 +89,7 @@ static size_t tui_items(const struct tui *t, const struct model_report *r, struc
     tui_item(items, &n, _("Taken by"), xstrdup(r->created_by));
     if (t->contact != NULL)
         /* TRANSLATORS: the caller's phone or handle, never broadcast. */
-        tui_item(items, &n, _("Caller (private)"), xstrdup(t->contact));
+        tui_item(items, &n, _("Caller (private)"), tui_privacy_contact(t, r->id, t->contact));
     if (r->has_pos)
         tui_item(items, &n, _("Position"), xasprintf("%.5f, %.5f", r->lat, r->lon));
     if (r->expires_at != 0) {

@@ -179,6 +179,10 @@ static void tui_redraw(struct tui *t)
 
     if ((d & ~(TUI_HANDLED | TUI_QUIT)) == 0)
         return;
+    if (tui_privacy_draw(t)) {
+        t->dirty = 0; /* unblanking asks for a full reflow and repaint */
+        return;
+    }
     t->now = timeutil_now_ms();
     if (d & TUI_REFLOW) {
         tui_layout(t);
@@ -240,6 +244,7 @@ static void tui_redraw(struct tui *t)
     }
     if (d & TUI_DIRTY_STATUS) {
         tui_status_draw(t);
+        tui_privacy_status_draw(t);
         wnoutrefresh(t->w_status);
     }
     if (t->cur_w != NULL) {
@@ -268,6 +273,10 @@ static int tui_key(struct tui *t, const struct tui_key *k)
         FREE(&t->msg);
         r |= TUI_DIRTY_STATUS;
     }
+    /* Blanking, the panic chord and reveal work on every screen (tui-privacy.c). */
+    int pr = tui_privacy_key(t, k);
+    if (pr != 0)
+        return r | pr;
     if (t->too_small)
         return r | ((tui_key_is(k, 'q') && t->screen == TUI_SCREEN_QUEUE) ? TUI_QUIT : 0);
     /* The dispatch thread is one key away from any screen but the name prompt. */
@@ -409,6 +418,7 @@ static void tui_fini(struct tui *t)
     tui_sync_fini(t);
     tui_verify_fini(t);
     tui_queue_fini(t);
+    tui_privacy_fini(t);
     tui_edit_fini(&t->name_edit);
     FREE(&t->name_err);
     FREE(&t->msg);
@@ -432,6 +442,7 @@ int tui_run(struct app *a, const struct tui_options *o)
     t.opt = o;
     t.screen = TUI_SCREEN_QUEUE;
     tui_queue_init(&t);
+    tui_privacy_init(&t);
     tui_edit_init(&t.name_edit, 64);
     if (tui_pipe_open() != 0) {
         logger_msg(LOGGER_ERROR, "%s: %s", _("cannot start the console"), strerror(errno));
@@ -523,6 +534,7 @@ int tui_run(struct app *a, const struct tui_options *o)
         if (now / 60000 != minute) {
             /* The clock, the ages and staleness move on; expired reports leave. */
             minute = now / 60000;
+            t.dirty |= tui_privacy_tick(&t, now); /* hourly retention purge */
             /* Freshness counts in the priority: keep the queue order true. */
             app_queue_refresh(a, NULL, NULL);
             t.dirty |= TUI_RECALC | TUI_DIRTY_ALL | tui_roster_tick(&t);
