@@ -260,6 +260,7 @@ struct app_check {
     char *by; /* who answered; NULL when nobody has */
     int64_t at;
     char *note;
+    bool from_call; /* not answered yet: what the caller said when the call was taken */
 };
 
 /** What the report view and `report show` show about verification. */

@@ -266,6 +266,7 @@ int app_verification_get(struct app *a, const char *id, struct app_verification 
         out->checks[fh].by = xstrdup(root.created_by);
         out->checks[fh].at = root.received_at;
         out->checks[fh].note = xstrdup(_("from the call"));
+        out->checks[fh].from_call = true;
     }
     /* Rows come oldest first: the latest answer to each item wins. */
     for (size_t k = 0; k < nrows; k++) {
@@ -279,6 +280,7 @@ int app_verification_get(struct app *a, const char *id, struct app_verification 
         c->by = xstrdup(rows[k].by);
         c->at = rows[k].at;
         c->note = xstrdup(rows[k].note);
+        c->from_call = false;
     }
     for (size_t i = 0; i < out->list->n; i++)
         states[i] = out->checks[i].state;
@@ -1000,6 +1002,8 @@ char *app_report_json_full(struct app *a, const struct model_report *r, const ch
         json_object_set_new(it, "by", app_json_str(c->by));
         json_object_set_new(it, "at", app_json_time(c->at));
         json_object_set_new(it, "note", app_json_str(c->note));
+        if (c->from_call)
+            json_object_set_new(it, "from_call", json_true());
         json_array_append_new(list, it);
     }
     json_object_set_new(o, "checklist", list);

@@ -245,7 +245,11 @@ static int tui_verify_answer(struct tui *t, enum model_tri state, const char *no
     if (v->v.list->n == 0)
         return TUI_HANDLED;
     c = &v->v.checks[v->sel[TUI_V_CHECKLIST]];
-    if (app_check_set(t->app, v->id, c->item->key, state, note ? note : c->note, &err) != 0) {
+    if (app_check_set(t->app, v->id, c->item->key, state,
+                      note != NULL   ? note
+                      : c->from_call ? NULL
+                                     : c->note,
+                      &err) != 0) {
         tui_set_msg(t, true, "%s", err ? err : _("cannot save the answer"));
         free(err);
         return TUI_HANDLED | TUI_DIRTY_STATUS;
@@ -435,7 +439,9 @@ int tui_verify_key(struct tui *t, const struct tui_key *k)
             return tui_verify_answer(t, MODEL_UNKNOWN, NULL);
         if (tui_key_is(k, 'N') && n > 0) {
             v->prompt = TUI_VP_ITEM_NOTE;
-            tui_edit_set(&v->edit, v->v.checks[v->sel[TUI_V_CHECKLIST]].note);
+            tui_edit_set(&v->edit, v->v.checks[v->sel[TUI_V_CHECKLIST]].from_call
+                                       ? NULL
+                                       : v->v.checks[v->sel[TUI_V_CHECKLIST]].note);
             return TUI_HANDLED | TUI_DIRTY_FULL;
         }
         break;
