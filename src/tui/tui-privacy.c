@@ -25,11 +25,11 @@
 
 #include <curses.h>
 
+#include "vigia/i18n.h"
 #include "vigia/util.h"
 #include "vigia/text.h"
 #include "vigia/model.h"
 #include "vigia/app.h"
-#include "vigia/i18n.h"
 
 #include "private.h"
 
@@ -182,6 +182,9 @@ int tui_privacy_key(struct tui *t, const struct tui_key *k)
         tui_edit_key(&p->edit, k);
         return TUI_HANDLED | TUI_DIRTY_STATUS; /* the prompt takes every key */
     }
+    /* A reveal holds while its report stays open; leaving it masks the contact again. */
+    if (t->screen != TUI_SCREEN_REPORT)
+        p->revealed[0] = '\0';
     if (p->chord) {
         p->chord = false;
         if (tui_key_is(k, 'w') || tui_key_is(k, 'W'))
@@ -287,10 +290,9 @@ void tui_privacy_status_draw(struct tui *t)
                 ? _("Destroy this database, its keys and sync state? Type wipe and Enter: ")
                 : _("Passphrase (Esc cancels): ");
     werase(w);
-    x = tui_draw_text(w, 0, 0, width, label,
-                      tui_theme_attr(p->prompt == TUI_PP_WIPE ? TUI_ROLE_BAR_ERROR
-                                                              : TUI_ROLE_STATUSBAR),
-                      false);
+    x = tui_draw_text(
+        w, 0, 0, width, label,
+        tui_theme_attr(p->prompt == TUI_PP_WIPE ? TUI_ROLE_BAR_ERROR : TUI_ROLE_STATUSBAR), false);
     if (x >= width - 1)
         x = width - 2;
     if (p->prompt == TUI_PP_WIPE) {

@@ -194,6 +194,14 @@ def run():
         wait_for("r: reveal")
         keys("r")
         wait_for("+15558675309")
+        # Leaving the report masks it again.
+        keys("q")
+        wait_for("Hardware store on 5th", gone=False)
+        keys("Enter")
+        s = wait_for("Report:", "r: reveal")
+        assert "+15558675309" not in s, s
+        keys("r")
+        wait_for("+15558675309")
 
     @test
     def blank_keys():
