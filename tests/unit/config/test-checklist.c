@@ -22,9 +22,7 @@
 #include <cmocka.h>
 
 #include "vigia/util.h"
-
 #include "vigia/model.h"
-
 #include "vigia/config.h"
 
 static char tmpdir[] = "/tmp/vigia-test-checklist-XXXXXX";
@@ -326,6 +324,89 @@ static void test_config_checklist_dir(void **state)
     free(want);
 }
 
+/* A small deterministic generator: the same mutations on every run. */
+static uint32_t rng_state = 12345;
+static uint32_t rng(void)
+{
+    rng_state = rng_state * 1103515245u + 12345u;
+    return rng_state >> 8;
+}
+
+/*
+ * Outside input: 1000 mutated copies of the shipped files (bytes flipped,
+ * deleted, YAML syntax inserted) load or fail cleanly, the failure naming the
+ * file. Run under ASan in the CI build.
+ */
+static void test_mutated_files_fail_cleanly(void **state)
+{
+    static const char *const names[] = {"common.yaml", "enforcement_sighting.yaml",
+                                        "checkpoint.yaml", "default.yaml"};
+    static const char *const junk[] = {":",  "- ",  "{",  "}",      "[",  "]", "\n  ", "'",
+                                       "\"", "&a ", "*a", "!!str ", "\t", "#", "\xc3", "key: a\n"};
+    char *ship = shipped_dir(), *dir = make_dir("mutated");
+    const char *dirs[] = {dir};
+    size_t loaded = 0, refused = 0;
+
+    (void)state;
+    for (int round = 0; round < 1000; round++) {
+        const char *name = names[round % UTIL_ARRAY_LEN(names)];
+        char *src = xasprintf("%s/%s", ship, name), *data = NULL, *out;
+        struct model_checklists all;
+        char **warn = NULL;
+        size_t len = 0, nwarn = 0;
+        struct buf b;
+
+        assert_int_equal(util_read_file(src, &data, &len), 0);
+        buf_init(&b);
+        buf_add(&b, data, len);
+        for (int m = 0, nm = 1 + (int)(rng() % 4); m < nm && b.len > 0; m++) {
+            size_t at = rng() % b.len;
+            switch (rng() % 3) {
+            case 0:
+                b.data[at] = (char)(rng() & 0xff);
+                break;
+            case 1:
+                memmove(b.data + at, b.data + at + 1, b.len - at - 1);
+                b.data[--b.len] = '\0';
+                break;
+            default: {
+                const char *j = junk[rng() % UTIL_ARRAY_LEN(junk)];
+                char *rest = xstrdup(b.data + at);
+                b.len = at;
+                b.data[at] = '\0';
+                buf_adds(&b, j);
+                buf_adds(&b, rest);
+                free(rest);
+                break;
+            }
+            }
+        }
+        out = xasprintf("%s/%s", dir, name);
+        assert_int_equal(util_write_atomic(out, b.data, b.len, 0600), 0);
+        model_checklists_init(&all);
+        config_checklists_load(dirs, 1, &all, &warn, &nwarn);
+        if (nwarn > 0) {
+            assert_int_equal(nwarn, 1);
+            assert_non_null(strstr(warn[0], name));
+            refused++;
+        } else {
+            loaded++;
+        }
+        free_warnings(warn, nwarn);
+        model_checklists_fini(&all);
+        unlink(out);
+        free(out);
+        buf_fini(&b);
+        free(data);
+        free(src);
+    }
+    print_message("# mutated checklists: %zu loaded, %zu refused with their file named\n", loaded,
+                  refused);
+    assert_true(refused > 0);
+    free(ship);
+    free(dir);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -353,6 +434,7 @@ int main(void)
         cmocka_unit_test(test_bad_file_skipped_others_load),
         cmocka_unit_test(test_network_overrides),
         cmocka_unit_test(test_config_checklist_dir),
+        cmocka_unit_test(test_mutated_files_fail_cleanly),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
