@@ -822,6 +822,7 @@ struct app_practice_options {
     const char *config_path; /* NULL: the default config */
     const char *actor;       /* the trainee (--as) */
     double speed;            /* scenario seconds per real second; <= 0: 1 */
+    bool headless;           /* app_practice_headless will play it: the run lies in the past */
 };
 /**
  * Load the scenario, create a fresh sandbox (refusing the real database,

@@ -54,6 +54,13 @@ struct send_stats {
 struct send_worker *send_worker_new(struct store *s, const struct config_send *cs,
                                     const char *file_sink_default);
 void send_worker_free(struct send_worker **w);
+/**
+ * Make @w a practice run's worker: every outbox row, whatever its channel,
+ * is written to the file sink at @sink_path, and no gateway request (Twilio,
+ * Telegram, Signal, SMTP, lookups) is ever started, whatever the config says.
+ * Call before the first step. Cannot be undone.
+ */
+void send_worker_practice(struct send_worker *w, const char *sink_path);
 
 /**
  * Rows left in "sending" by an earlier run (a crash): the file sink is

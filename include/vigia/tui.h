@@ -12,6 +12,12 @@
 
 struct tui_options {
     const char *title; /* shown in the status bar, e.g. "demo" (may be NULL) */
+    /*
+     * A practice run (may be NULL): a PRACTICE banner on every screen, the
+     * scenario's timeline played inside the poll loop, F9 pauses, F10
+     * injects the next call, and the debrief is shown at the end or on quit.
+     */
+    struct app_practice *practice;
 };
 
 /**

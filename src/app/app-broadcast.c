@@ -54,6 +54,9 @@ static int app_send_config(struct app *a, struct config_send *cs, char **err)
         config_send_fini(cs);
         return -1;
     }
+    /* A practice run drafts for every channel; its worker writes them all to the sink. */
+    for (int c = 0; a->practice && c < MODEL_CHANNEL_COUNT; c++)
+        cs->channels[c].enabled = true;
     return 0;
 }
 
@@ -1309,6 +1312,8 @@ int app_outbox_run(struct app *a, bool until_empty, volatile sig_atomic_t *stop,
     sink = xasprintf("%s/sink.jsonl", dir);
     free(dir);
     w = send_worker_new(a->store, &cs, sink);
+    if (a->practice)
+        send_worker_practice(w, a->practice_sink); /* app-practice.c: never a gateway */
     if (send_worker_recover(w, &uncertain, err) != 0)
         goto out;
     while (stop == NULL || !*stop) {
@@ -1398,6 +1403,8 @@ struct app_outbox *app_outbox_new(struct app *a, char **err)
     o->sink = xasprintf("%s/sink.jsonl", dir);
     free(dir);
     o->w = send_worker_new(a->store, &o->cs, o->sink);
+    if (a->practice)
+        send_worker_practice(o->w, a->practice_sink); /* app-practice.c: never a gateway */
     if (send_worker_recover(o->w, &uncertain, err) != 0) {
         app_outbox_free(&o);
         return NULL;

@@ -112,6 +112,7 @@ void app_free(struct app **ap)
     config_fini(&a->config);
     free(a->config_path);
     free(a->actor);
+    free(a->practice_sink);
     free(a);
     *ap = NULL;
 }

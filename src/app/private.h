@@ -14,6 +14,8 @@ struct app {
     char *config_path; /* where to remember the dispatcher */
     char *actor;
     struct app_verify *verify; /* checklists, loaded on first use (app-verify.c) */
+    bool practice;       /* a practice run: outbox workers use only the sink (app-practice.c) */
+    char *practice_sink; /* the sandbox's file sink */
 };
 
 /** Free what app-verify.c keeps in @a (called by app_free). */

@@ -322,6 +322,8 @@ int cli_main(int argc, char **argv)
         rc = cli_sync(&g, nrest, rest);
     } else if (strcmp(rest[0], "thread") == 0) {
         rc = cli_thread(&g, nrest, rest);
+    } else if (strcmp(rest[0], "practice") == 0) {
+        rc = cli_practice(&g, nrest, rest);
     } else if (strcmp(rest[0], "resource") == 0 || strcmp(rest[0], "refer") == 0) {
         rc = cli_resource(&g, nrest, rest);
     } else if (rest[0][0] == '-') {

@@ -51,5 +51,7 @@ int cli_thread(const struct cli_global *g, int argc, char **argv);
 int cli_roster(const struct cli_global *g, int argc, char **argv);
 /** `vigia resource add|import|search|show|remove` and `vigia refer` (cli-resource.c). */
 int cli_resource(const struct cli_global *g, int argc, char **argv);
+/** `vigia practice FILE ...` (cli-practice.c). */
+int cli_practice(const struct cli_global *g, int argc, char **argv);
 
 #endif

@@ -90,6 +90,7 @@ struct send_worker {
     int64_t rate_sec[SEND_RATE_WINDOW];
     size_t rate_cnt[SEND_RATE_WINDOW];
     int64_t flush_due; /* outcomes wait at most until then to be recorded; -1: none */
+    bool practice;     /* a practice run: the file sink only, never a gateway */
 };
 
 /* ---- curl callbacks ------------------------------------------------------------- */
@@ -172,6 +173,17 @@ struct send_worker *send_worker_new(struct store *s, const struct config_send *c
         }
     }
     return w;
+}
+
+void send_worker_practice(struct send_worker *w, const char *sink_path)
+{
+    struct send_chan *f = &w->ch[MODEL_CHANNEL_FILE];
+
+    w->practice = true;
+    free(f->path);
+    f->path = xstrdup(sink_path);
+    for (int c = 0; c < MODEL_CHANNEL_COUNT; c++)
+        w->ch[c].enabled = true; /* every channel, into the sink */
 }
 
 static void send_req_free(struct send_req *r)
@@ -421,6 +433,13 @@ static void send_start(struct send_worker *w, struct send_req *r)
     char *err = NULL;
 
     r->w = w;
+    if (w->practice) {
+        /* Never reached (practice rows all go to the sink); a last guard all the same. */
+        send_result(w, r->row.rowid, STORE_OUTBOX_FAILED, NULL,
+                    xstrdup(_("practice run: no gateway may be used")), 0);
+        send_req_free(r);
+        return;
+    }
     buf_init(&r->resp);
     buf_init(&r->payload);
     r->easy = curl_easy_init();
@@ -583,7 +602,7 @@ static int send_claim(struct send_worker *w, int c, int64_t now, char **err)
     } else {
         want = SEND_CLAIM_MAX;
     }
-    if (c != MODEL_CHANNEL_FILE) {
+    if (c != MODEL_CHANNEL_FILE && !w->practice) {
         size_t room =
             ch->inflight < ch->cc->concurrency ? (size_t)(ch->cc->concurrency - ch->inflight) : 0;
         /* Claim in batches (one transaction each), not one row per free slot. */
@@ -622,7 +641,7 @@ static int send_claim(struct send_worker *w, int c, int64_t now, char **err)
             send_result(w, rows[i].rowid, STORE_OUTBOX_FAILED, NULL, terr, 0);
             continue;
         }
-        if (c == MODEL_CHANNEL_FILE) {
+        if (c == MODEL_CHANNEL_FILE || w->practice) {
             send_file_one(w, &rows[i], text);
             free(text);
             continue;
@@ -632,8 +651,8 @@ static int send_claim(struct send_worker *w, int c, int64_t now, char **err)
                                                                                : SEND_REQ_SEND,
                                    &rows[i], text));
     }
-    if (c == MODEL_CHANNEL_FILE && n > 0)
-        send_file_sync(ch->path);
+    if ((c == MODEL_CHANNEL_FILE || w->practice) && n > 0)
+        send_file_sync(w->ch[MODEL_CHANNEL_FILE].path);
     store_outbox_rows_free(&rows, n);
     return 0;
 }

@@ -366,4 +366,21 @@ int tui_roster_tick(struct tui *t);
 int tui_roster_timeout(struct tui *t);
 void tui_roster_fini(struct tui *t);
 
+/* ---- a practice run (tui-practice.c) ---- */
+
+/** F9 pauses, F10 injects the next call; 0 when not a practice key. */
+int tui_practice_key(struct tui *t, const struct tui_key *k);
+/** Play what is due; dirty bits (TUI_QUIT once the scenario is over). */
+int tui_practice_tick(struct tui *t);
+/** Milliseconds until the next tick is wanted, or -1 when not practising. */
+int tui_practice_timeout(struct tui *t);
+/** Draw the PRACTICE banner at @x in the status bar; returns its width (0: none). */
+int tui_practice_status(struct tui *t, WINDOW *w, int x, int width);
+/** The debrief screen, until q or a quit signal. */
+void tui_practice_debrief(struct tui *t);
+/** The real (monotonic) clock in ms: the process clock runs on scenario time. */
+int64_t tui_practice_real_now(void);
+/** True once SIGTERM, SIGINT or SIGHUP arrived (tui.c). */
+bool tui_quit_requested(void);
+
 #endif

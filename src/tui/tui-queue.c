@@ -473,7 +473,9 @@ void tui_status_draw(struct tui *t)
         free(sync);
     }
     rw = text_width(right);
-    if (t->opt != NULL && t->opt->title != NULL) {
+    if (t->opt != NULL && t->opt->practice != NULL) {
+        x += tui_practice_status(t, w, x, width - rw - x); /* PRACTICE, on every screen */
+    } else if (t->opt != NULL && t->opt->title != NULL) {
         x += tui_draw_text(w, 0, x, width - rw, " ", bar, false);
         x += tui_draw_text(w, 0, x, width - rw - x, t->opt->title, tui_theme_attr(TUI_ROLE_TITLE),
                            false);

@@ -319,6 +319,11 @@ static int tui_key(struct tui *t, const struct tui_key *k)
 }
 
 /* Read every key that is waiting. */
+bool tui_quit_requested(void)
+{
+    return tui_sig_quit != 0;
+}
+
 static void tui_read_keys(struct tui *t)
 {
     wint_t ch;
@@ -326,7 +331,8 @@ static void tui_read_keys(struct tui *t)
 
     while (!(t->dirty & TUI_QUIT) && (rc = wget_wch(t->w_input, &ch)) != ERR) {
         struct tui_key k = {ch, rc == KEY_CODE_YES};
-        t->dirty |= tui_key(t, &k);
+        int f = tui_practice_key(t, &k); /* trainer keys first (tui-practice.c) */
+        t->dirty |= f ? f : tui_key(t, &k);
     }
 }
 
@@ -490,6 +496,8 @@ int tui_run(struct app *a, const struct tui_options *o)
         }
         if (recheck_at > 0 && (recheck_at <= now || recheck_at - now < timeout))
             timeout = recheck_at > now ? (int)(recheck_at - now) : 0;
+        if ((rt = tui_practice_timeout(&t)) >= 0 && rt < timeout)
+            timeout = rt; /* the next scenario call or verifier answer */
         {
             size_t nsync = 0;
             int st = timeout;
@@ -530,6 +538,7 @@ int tui_run(struct app *a, const struct tui_options *o)
             tui_read_keys(&t);
         else if (pr > 0 && (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)))
             break; /* the terminal went away */
+        t.dirty |= tui_practice_tick(&t);
         now = timeutil_now_ms();
         if (now / 60000 != minute) {
             /* The clock, the ages and staleness move on; expired reports leave. */
@@ -542,6 +551,8 @@ int tui_run(struct app *a, const struct tui_options *o)
             t.dirty |= tui_roster_tick(&t); /* overdue highlight, missed check-in escalation */
         }
     }
+    if (o != NULL && o->practice != NULL && !tui_sig_quit)
+        tui_practice_debrief(&t); /* the end of the scenario, or the trainee quit */
     tui_signals_restore(old);
     endwin();
     xmalloc_set_fatal_hook(NULL);

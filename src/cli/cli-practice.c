@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * `vigia practice FILE [--speed N] [--sandbox PATH] [--debrief OUT]` runs a
+ * scenario in the console on a sandbox database; with --headless it plays a
+ * scripted trainee (--answers FILE) at once and prints or writes the
+ * debrief. The real database (--db, VIGIA_DB) is never opened: the app
+ * refuses a sandbox that is the same file.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vigia/i18n.h"
+#include "vigia/util.h"
+#include "vigia/app.h"
+#include "vigia/tui.h"
+
+#include "cli.h"
+
+/* A value for --flag at argv[*i] ("--flag V" or "--flag=V"); NULL when not this flag. */
+static const char *cli_practice_flag(int argc, char **argv, int *i, const char *flag, bool *missing)
+{
+    size_t n = strlen(flag);
+
+    if (strncmp(argv[*i], flag, n) != 0)
+        return NULL;
+    if (argv[*i][n] == '=')
+        return argv[*i] + n + 1;
+    if (argv[*i][n] != '\0')
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = true;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+int cli_practice(const struct cli_global *g, int argc, char **argv)
+{
+    struct app_practice_options o = {.real_db = g->db, .config_path = g->config, .actor = g->as};
+    const char *answers = NULL, *debrief = NULL, *speed = NULL, *v;
+    bool headless = false, missing = false;
+    struct app_practice *p = NULL;
+    char *err = NULL;
+    int rc = 1;
+
+    if (argc >= 2 && strcmp(argv[1], "export") == 0) {
+        fprintf(stderr, "vigia: %s\n",
+                _("practice export is not available yet: it needs the PII replacement of "
+                  "names, numbers and addresses"));
+        return 1;
+    }
+    for (int i = 1; i < argc; i++) {
+        if ((v = cli_practice_flag(argc, argv, &i, "--speed", &missing)) != NULL)
+            speed = v;
+        else if ((v = cli_practice_flag(argc, argv, &i, "--answers", &missing)) != NULL)
+            answers = v;
+        else if ((v = cli_practice_flag(argc, argv, &i, "--debrief", &missing)) != NULL)
+            debrief = v;
+        else if ((v = cli_practice_flag(argc, argv, &i, "--sandbox", &missing)) != NULL)
+            o.sandbox = v;
+        else if (missing)
+            return cli_usage_error(_("option %s needs a value"), argv[i]);
+        else if (strcmp(argv[i], "--headless") == 0)
+            headless = true;
+        else if (argv[i][0] == '-' && argv[i][1] != '\0')
+            return cli_usage_error(_("unknown option %s"), argv[i]);
+        else if (o.scenario == NULL)
+            o.scenario = argv[i];
+        else
+            return cli_usage_error(_("practice takes one scenario file"));
+    }
+    if (o.scenario == NULL)
+        return cli_usage_error(
+            _("usage: vigia practice FILE [--speed N] [--sandbox DB] [--debrief OUT.md|OUT.json] "
+              "[--headless --answers FILE]"));
+    if (speed != NULL) {
+        char *end;
+        o.speed = strtod(speed, &end);
+        if (*end != '\0' || !(o.speed > 0) || o.speed > 10000)
+            return cli_usage_error(_("--speed: '%s' is not a number from 0.1 to 10000"), speed);
+    }
+    if (answers != NULL && !headless)
+        return cli_usage_error(_("--answers needs --headless"));
+    if (!headless && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+        fprintf(stderr, "vigia: %s\n",
+                _("the console needs a terminal; use --headless --answers FILE to play a script"));
+        return 1;
+    }
+    if (o.actor == NULL && headless)
+        o.actor = "trainee";
+    o.headless = headless;
+    if (app_practice_open(&o, &p, &err) != 0)
+        return cli_fail(err);
+    if (headless) {
+        if (app_practice_headless(p, answers, &err) != 0) {
+            cli_fail(err);
+            goto out;
+        }
+    } else {
+        struct tui_options to = {.title = _("practice"), .practice = p};
+        rc = tui_run(app_practice_app(p), &to);
+        if (rc != 0)
+            goto out;
+    }
+    if (debrief != NULL) {
+        if (app_practice_debrief_write(p, debrief, &err) != 0) {
+            cli_fail(err);
+            goto out;
+        }
+        if (headless)
+            printf(_("debrief written to %s (sandbox %s)\n"), debrief, app_practice_db(p));
+    } else if (headless) {
+        char *md = app_practice_debrief_markdown(p, &err);
+        if (md == NULL) {
+            cli_fail(err);
+            goto out;
+        }
+        fputs(md, stdout);
+        free(md);
+    }
+    rc = 0;
+out:
+    app_practice_free(&p);
+    return rc;
+}
