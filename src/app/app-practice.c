@@ -557,6 +557,7 @@ static void practice_do(struct app_practice *p, const struct config_answer *x)
         d.template_name = x->template_name;
         d.all_areas = true;
         rc = app_broadcast_draft(p->a, &d, bid, &err);
+        practice_bump();
         if (rc == 0)
             rc = app_broadcast_approve(p->a, bid, &queued, &held, &err);
         if (rc == 0) {

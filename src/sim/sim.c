@@ -348,7 +348,7 @@ json_t *sim_debrief(const struct sim *s, const struct sim_record *r)
                 char *to = sim_status_to(e);
                 int v = to ? model_status_parse(to) : -1;
                 free(to);
-                if (sim_is_verdict(v)) {
+                if (sim_is_verdict(v) || (v >= 0 && v == (int)ci->expect)) {
                     if (decide < 0)
                         decide = at;
                     verdict = v; /* the last verdict counts */
@@ -356,6 +356,9 @@ json_t *sim_debrief(const struct sim *s, const struct sim_record *r)
             }
         }
         if (verdict < 0 && r->status && sim_is_verdict((int)r->status[i]))
+            verdict = (int)r->status[i];
+        /* Noise expected to be closed (or left stale): its end state is the verdict. */
+        if (!sim_is_verdict((int)ci->expect) && r->status && verdict < 0)
             verdict = (int)r->status[i];
         for (size_t b = 0; b < r->nbroadcasts; b++) {
             const struct store_broadcast *sb = &r->broadcasts[b];
