@@ -200,6 +200,7 @@ static int practice_setup(struct app_practice *p, char **err)
 
     practice_as(p, true);
     for (size_t i = 0; i < p->sc.nverifiers; i++) {
+        practice_bump();
         const struct config_scenario_verifier *cv = &p->sc.verifiers[i];
         struct model_verifier v;
         char *e2 = NULL;
@@ -490,9 +491,10 @@ char *app_practice_banner(const struct app_practice *p)
         left += !p->sim.fired[i];
     sim_mmss(p->scen_now, t);
     sim_mmss(p->sc.duration_ms, d);
-    /* TRANSLATORS: the banner on every screen of a practice run. */
-    return xasprintf(_("PRACTICE · %s · %s/%s ×%g · %zu calls to come%s"), p->sc.title, t, d,
-                     p->sim.clock.speed, left, p->sim.clock.paused ? _(" · PAUSED") : "");
+    /* TRANSLATORS: the banner on every screen of a practice run; PAUSED is optional. */
+    return xasprintf(_("PRACTICE%s · %s/%s ×%g · calls to come: %zu · %s"),
+                     p->sim.clock.paused ? _(" PAUSED") : "", t, d, p->sim.clock.speed, left,
+                     p->sc.title);
 }
 
 /* ---- a scripted trainee ------------------------------------------------------- */
