@@ -664,7 +664,8 @@ size_t send_worker_pollfds(struct send_worker *w, struct pollfd *fds, size_t max
 {
     size_t n = w->nfds < max ? w->nfds : max;
 
-    memcpy(fds, w->fds, n * sizeof *fds);
+    if (n > 0) /* w->fds is NULL until a request is in flight */
+        memcpy(fds, w->fds, n * sizeof *fds);
     return n;
 }
 
