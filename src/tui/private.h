@@ -58,6 +58,7 @@ enum tui_screen {
     TUI_SCREEN_AUDIT,  /* every event, filtered (tui-verify.c) */
     TUI_SCREEN_RESOURCES, /* the referral directory (tui-resource.c) */
     TUI_SCREEN_ROSTER,    /* roster, assign pane, handoff brief (tui-roster.c) */
+    TUI_SCREEN_BROADCAST, /* broadcasts: compose, approve, progress (tui-broadcast.c) */
     TUI_SCREEN_THREAD,    /* the dispatch thread (tui-sync.c) */
 };
 
@@ -226,6 +227,7 @@ struct tui {
 
     struct tui_resources *res; /* the referral directory (tui-resource.c) */
     struct tui_roster *roster; /* verifiers, assignments, handoff (tui-roster.c) */
+    struct tui_broadcast *bc;  /* the send-broadcast pane and its worker (tui-broadcast.c) */
     struct tui_sync *sync;     /* relay client and dispatch thread (tui-sync.c) */
     struct tui_verify *verify; /* verification views' state (tui-verify.c) */
 
@@ -382,5 +384,25 @@ void tui_practice_debrief(struct tui *t);
 int64_t tui_practice_real_now(void);
 /** True once SIGTERM, SIGINT or SIGHUP arrived (tui.c). */
 bool tui_quit_requested(void);
+
+/* tui-broadcast.c */
+struct pollfd;
+/**
+ * The send-broadcast pane ('B'); with @report_id ('b' on a report), draft an
+ * alert from that report first (a call to verifiers when it is not confirmed).
+ */
+int tui_broadcast_open(struct tui *t, const char *report_id);
+int tui_broadcast_key(struct tui *t, const struct tui_key *k);
+void tui_broadcast_draw(struct tui *t);
+/** Refetch after a change in the database (when in front). */
+void tui_broadcast_recalc(struct tui *t);
+/** True while the override reason is being typed. */
+bool tui_broadcast_editing(const struct tui *t);
+/** The outbox worker's descriptors for the poll loop (up to @max) and its timeout. */
+size_t tui_broadcast_fds(struct tui *t, struct pollfd *fds, size_t max, int *timeout_ms);
+/** After poll: let the worker send and record; returns dirty bits. */
+int tui_broadcast_io(struct tui *t, const struct pollfd *fds, size_t n);
+void tui_broadcast_fini(struct tui *t);
+#define TUI_SEND_FDS 64
 
 #endif

@@ -287,6 +287,10 @@ int tui_queue_key(struct tui *t, const struct tui_key *k)
         return tui_roster_assign_open(t, tui_selected(t)->id);
     if (tui_key_is(k, 'H')) /* the shift handoff brief */
         return tui_roster_handoff_open(t);
+    if (tui_key_is(k, 'b') && tui_selected(t) != NULL) /* draft a broadcast (tui-broadcast.c) */
+        return tui_broadcast_open(t, tui_selected(t)->id);
+    if (tui_key_is(k, 'B')) /* the broadcasts */
+        return tui_broadcast_open(t, NULL);
     if (tui_key_is(k, 'd')) {
         t->hide_detail = !t->hide_detail;
         return TUI_HANDLED | TUI_REFLOW;

@@ -159,6 +159,8 @@ static bool tui_editing(const struct tui *t)
         return true;
     case TUI_SCREEN_RESOURCES:
         return tui_resources_editing(t);
+    case TUI_SCREEN_BROADCAST:
+        return tui_broadcast_editing(t);
     case TUI_SCREEN_ROSTER:
         return tui_roster_editing(t);
     case TUI_SCREEN_FORM:
@@ -208,6 +210,10 @@ static void tui_redraw(struct tui *t)
         d |= TUI_DIRTY_QUEUE | TUI_DIRTY_DETAIL | TUI_DIRTY_STATUS | TUI_DIRTY_FULL;
         if (t->screen == TUI_SCREEN_RESOURCES && tui_resources_recalc(t))
             d |= TUI_DIRTY_FULL; /* another process changed the directory */
+        if (t->screen == TUI_SCREEN_BROADCAST) {
+            tui_broadcast_recalc(t);
+            d |= TUI_DIRTY_FULL;
+        }
     }
     d |= t->dirty & TUI_DIRTY_STATUS; /* a fetch may have set a message */
     if (!tui_editing(t))
@@ -236,6 +242,8 @@ static void tui_redraw(struct tui *t)
             tui_resources_draw(t);
         else if (t->screen == TUI_SCREEN_ROSTER)
             tui_roster_draw(t);
+        else if (t->screen == TUI_SCREEN_BROADCAST)
+            tui_broadcast_draw(t);
         else if (t->screen == TUI_SCREEN_THREAD)
             tui_thread_draw(t);
         else
@@ -310,6 +318,9 @@ static int tui_key(struct tui *t, const struct tui_key *k)
         break;
     case TUI_SCREEN_ROSTER:
         r |= tui_roster_key(t, k);
+        break;
+    case TUI_SCREEN_BROADCAST:
+        r |= tui_broadcast_key(t, k);
         break;
     case TUI_SCREEN_THREAD:
         r |= tui_thread_key(t, k);
@@ -421,6 +432,7 @@ static void tui_fini(struct tui *t)
     tui_form_close(t);
     tui_resources_fini(t);
     tui_roster_fini(t);
+    tui_broadcast_fini(t);
     tui_sync_fini(t);
     tui_verify_fini(t);
     tui_queue_fini(t);
@@ -439,7 +451,7 @@ int tui_run(struct app *a, const struct tui_options *o)
 {
     struct tui t;
     struct sigaction old[UTIL_ARRAY_LEN(tui_signals)];
-    struct pollfd fds[3 + 16]; /* terminal, signals, database, relay client */
+    struct pollfd fds[3 + 16 + TUI_SEND_FDS]; /* terminal, signals, database, relay, outbox */
     int nfds, watch, rc = 0, rechecks = 0;
     int64_t minute, recheck_at = 0;
 
@@ -481,6 +493,7 @@ int tui_run(struct app *a, const struct tui_options *o)
     for (;;) {
         int64_t now, roster_at = 0;
         int timeout, pr, rt;
+        size_t nsync = 0, nsend = 0;
         bool watched;
 
         if (tui_sig_quit || (t.dirty & TUI_QUIT))
@@ -499,10 +512,13 @@ int tui_run(struct app *a, const struct tui_options *o)
         if ((rt = tui_practice_timeout(&t)) >= 0 && rt < timeout)
             timeout = rt; /* the next scenario call or verifier answer */
         {
-            size_t nsync = 0;
-            int st = timeout;
-            tui_sync_fds(&t, fds + 3, UTIL_ARRAY_LEN(fds) - 3, &nsync, &st);
-            pr = poll(fds, (nfds_t)(nfds + (int)nsync), st);
+            int st = timeout, bt;
+            tui_sync_fds(&t, fds + 3, 16, &nsync, &st);
+            /* ...and the outbox worker's transfers (tui-broadcast.c). */
+            nsend = tui_broadcast_fds(&t, fds + 3 + nsync, TUI_SEND_FDS, &bt);
+            if (bt >= 0 && bt < st)
+                st = bt;
+            pr = poll(fds, (nfds_t)(nfds + (int)nsync + (int)nsend), st);
         }
         if (pr < 0 && errno != EINTR) {
             rc = 1;
@@ -534,6 +550,7 @@ int tui_run(struct app *a, const struct tui_options *o)
             rechecks++;
         }
         t.dirty |= tui_sync_perform(&t);
+        t.dirty |= tui_broadcast_io(&t, pr > 0 ? fds + 3 + nsync : NULL, pr > 0 ? nsend : 0);
         if (pr > 0 && (fds[0].revents & POLLIN))
             tui_read_keys(&t);
         else if (pr > 0 && (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)))
