@@ -163,55 +163,6 @@ int app_subscriber_add(struct app *a, const char *contact, const char *channel,
     return rc == STORE_OK ? 0 : -1;
 }
 
-/* Split one CSV line into fields (RFC 4180 quoting, no line breaks inside). */
-static int app_csv_split(const char *line, char ***fields, size_t *n)
-{
-    const char *p = line;
-    struct buf f;
-
-    *fields = NULL;
-    *n = 0;
-    buf_init(&f);
-    for (;;) {
-        buf_reset(&f);
-        buf_adds(&f, "");
-        if (*p == '"') {
-            p++;
-            for (;;) {
-                if (*p == '\0') {
-                    buf_fini(&f);
-                    return -1; /* unterminated quote */
-                }
-                if (*p == '"' && p[1] == '"') {
-                    buf_addc(&f, '"');
-                    p += 2;
-                } else if (*p == '"') {
-                    p++;
-                    break;
-                } else {
-                    buf_addc(&f, *p++);
-                }
-            }
-            while (*p == ' ' || *p == '\t')
-                p++;
-            if (*p != ',' && *p != '\0') {
-                buf_fini(&f);
-                return -1;
-            }
-        } else {
-            while (*p && *p != ',')
-                buf_addc(&f, *p++);
-        }
-        *fields = xreallocarray(*fields, *n + 1, sizeof **fields);
-        (*fields)[(*n)++] = buf_steal(&f);
-        if (*p != ',')
-            break;
-        p++;
-    }
-    buf_fini(&f);
-    return 0;
-}
-
 static void app_fields_free(char **fields, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -240,9 +191,11 @@ int app_subscriber_import(struct app *a, const char *file, struct app_import_res
     enum { COL_CONTACT, COL_CHANNEL, COL_LANGUAGE, COL_AREAS, NCOLS };
     static const char *const names[NCOLS] = {"contact", "channel", "language", "areas"};
     int col[NCOLS] = {-1, -1, -1, -1};
-    char *data = NULL, *line, *save = NULL;
-    size_t len, lineno = 0;
+    char *data = NULL, **f = NULL, *msg = NULL;
+    size_t len, nf = 0;
+    struct config_csv csv;
     bool header = true;
+    int lineno = 0, got;
     int rc = -1;
 
     memset(res, 0, sizeof *res);
@@ -257,18 +210,19 @@ int app_subscriber_import(struct app *a, const char *file, struct app_import_res
     }
     if (store_begin(a->store, err) != STORE_OK)
         goto out;
-    /* Lines end in \n or \r\n; a UTF-8 byte-order mark is skipped. */
-    line = strncmp(data, "\xEF\xBB\xBF", 3) == 0 ? data + 3 : data;
-    for (line = strtok_r(line, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-        char **f = NULL, *e = NULL, id[ULID_LEN + 1];
-        size_t nf;
+    /* The one CSV reader (config-csv.c): quotes, CRLF, BOM, ';' spreadsheets. */
+    config_csv_init(&csv, data, len);
+    while ((got = config_csv_record(&csv, &f, &nf, &lineno, &msg)) != 0) {
+        char *e = NULL, id[ULID_LEN + 1];
         bool merged;
-        lineno++;
-        line[strcspn(line, "\r")] = '\0';
-        if (*line == '\0' || *line == '#')
-            continue;
-        if (app_csv_split(line, &f, &nf) != 0) {
-            app_import_err(res, file, lineno, _("unbalanced quotes"));
+        if (got < 0) {
+            /* A broken quote leaves no way to find the next record: stop here. */
+            app_import_err(res, file, (size_t)lineno, msg);
+            FREE(&msg);
+            break;
+        }
+        if (nf == 0 || f[0][0] == '#') { /* a comment line */
+            app_fields_free(f, nf);
             continue;
         }
         if (header) {
@@ -284,7 +238,7 @@ int app_subscriber_import(struct app *a, const char *file, struct app_import_res
             app_fields_free(f, nf);
             if (col[COL_CONTACT] < 0) {
                 util_seterr(err,
-                            _("%s:%zu: the header needs a 'contact' column "
+                            _("%s:%d: the header needs a 'contact' column "
                               "(contact,channel,language,areas)"),
                             file, lineno);
                 store_rollback(a->store);
@@ -297,7 +251,7 @@ int app_subscriber_import(struct app *a, const char *file, struct app_import_res
                 a, APP_FIELD(COL_CONTACT),
                 APP_FIELD(COL_CHANNEL) && *APP_FIELD(COL_CHANNEL) ? APP_FIELD(COL_CHANNEL) : "sms",
                 APP_FIELD(COL_LANGUAGE), APP_FIELD(COL_AREAS), id, &merged, &e) != 0) {
-            app_import_err(res, file, lineno, e ? e : "?");
+            app_import_err(res, file, (size_t)lineno, e ? e : "?");
             free(e);
         } else if (merged) {
             res->merged++;
