@@ -35,6 +35,7 @@
 
 #include "vigia/i18n.h"
 #include "vigia/util.h"
+#include "vigia/text.h"
 #include "vigia/model.h"
 #include "vigia/config.h"
 #include "vigia/store.h"
@@ -583,10 +584,14 @@ int app_practice_headless(struct app_practice *p, const char *answers, char **er
         return -1;
     for (;;) {
         int64_t t = sim_next_time(&p->sim);
+        bool last = false;
         if (next < as.n && (t < 0 || as.items[next].at_ms < t))
             t = as.items[next].at_ms;
-        if (t < 0 || t > p->sc.duration_ms)
+        /* Past the scenario's end only for the trainee's own late actions. */
+        if (t < 0 || (t > p->sc.duration_ms && next >= as.n)) {
             t = p->sc.duration_ms;
+            last = true;
+        }
         if (t < p->scen_now)
             t = p->scen_now;
         practice_step(p, t);
@@ -596,9 +601,7 @@ int app_practice_headless(struct app_practice *p, const char *answers, char **er
             practice_watch(p); /* an assignment schedules its answer from now */
         }
         practice_step(p, t); /* answers due at once */
-        if (t >= p->sc.duration_ms && next >= as.n && sim_next_time(&p->sim) < 0)
-            break;
-        if (t >= p->sc.duration_ms && next >= as.n && sim_next_time(&p->sim) <= p->scen_now)
+        if (last)
             break;
     }
     p->over = true;
@@ -756,5 +759,230 @@ int app_practice_debrief_write(struct app_practice *p, const char *path, char **
         free(tmp);
     }
     free(text);
+    return rc;
+}
+
+/* ---- a real incident as a scenario ------------------------------------------------ */
+
+/* @s as a double-quoted YAML scalar on @out. */
+static void practice_yq(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (const char *c = s ? s : ""; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            fputc('\\', out);
+        if (*c == '\n')
+            fputs("\\n", out);
+        else if ((unsigned char)*c >= 0x20)
+            fputc(*c, out);
+    }
+    fputc('"', out);
+}
+
+/* @s with personal data (phones, emails, A- and case numbers, @contact) masked; newly allocated. */
+static char *practice_mask(const char *s, const char *contact)
+{
+    struct text_pii_hit *hits = NULL;
+    const char *needles[1] = {contact};
+    size_t n = text_pii_scan(s ? s : "", needles, contact ? 1 : 0, &hits);
+    struct buf b;
+    size_t at = 0;
+
+    buf_init(&b);
+    for (size_t i = 0; i < n; i++) {
+        if (hits[i].len == 0 || hits[i].offset < at)
+            continue;
+        buf_add(&b, s + at, hits[i].offset - at);
+        buf_printf(&b, "[%s]", text_pii_kind_name(hits[i].kind));
+        at = hits[i].offset + hits[i].len;
+    }
+    buf_adds(&b, s ? s + at : "");
+    free(hits);
+    return buf_steal(&b);
+}
+
+static void practice_mmss_out(FILE *out, int64_t ms)
+{
+    char t[16];
+
+    sim_mmss(ms, t);
+    practice_yq(out, t);
+}
+
+int app_practice_export(struct app *a, const char *id, FILE *out, char **err)
+{
+    struct app_verification v;
+    struct model_report *reps = NULL;
+    char **vnames = NULL;
+    size_t nv = 0;
+    int64_t t0 = 0, tend = 0;
+    int rc = -1;
+    static const char *const truth_of[MODEL_STATUS_COUNT] = {
+        [MODEL_STATUS_CONFIRMED] = "real_operation",
+        [MODEL_STATUS_POLICE_ONLY] = "local_police",
+        [MODEL_STATUS_FALSE_ALARM] = "old_rumor",
+        [MODEL_STATUS_NOT_CONFIRMED] = "old_rumor",
+    };
+
+    if (app_verification_get(a, id, &v, err) != 0)
+        return -1;
+    if (!model_status_is_final(v.status)) {
+        util_seterr(err,
+                    _("incident %s is %s: only a closed incident (a verdict reached) can "
+                      "become a scenario"),
+                    v.incident, model_status_name(v.status));
+        goto out;
+    }
+    reps = xcalloc(v.nmembers + 1, sizeof *reps);
+    for (size_t i = 0; i < v.nmembers; i++) {
+        model_report_init(&reps[i]);
+        if (app_report_get(a, v.members[i], &reps[i], err) != 0)
+            goto out;
+        if (i == 0 || reps[i].received_at < t0)
+            t0 = reps[i].received_at;
+        if (reps[i].received_at > tend)
+            tend = reps[i].received_at;
+    }
+    {
+        enum model_status expect = v.status;
+        const char *truth = truth_of[expect] ? truth_of[expect] : "old_rumor";
+        if (v.list != NULL && model_checklist_find(v.list, "verifier_on_scene") >= 0 &&
+            expect == MODEL_STATUS_CONFIRMED && reps[0].category == MODEL_CAT_WORKPLACE)
+            truth = "workplace_visit";
+        if (expect == MODEL_STATUS_CONFIRMED && reps[0].category == MODEL_CAT_COURTHOUSE)
+            truth = "courthouse_arrest";
+        fprintf(out, "# vigia practice scenario exported from a closed incident.\n"
+                     "# Caller contacts, verifier names, street and door numbers, phone\n"
+                     "# numbers, emails and case numbers were replaced. Names typed into the\n"
+                     "# free text cannot all be found: read every line before sharing it.\n"
+                     "# The truth below is guessed from the verdict; correct it.\n");
+        fputs("title: ", out);
+        practice_yq(out, _("A real incident, replayed"));
+        fputs("\nlanguage: en\ntrainer_notes: ", out);
+        practice_yq(out, _("Exported from the network's own history with its original timing."));
+        fputs("\nduration: ", out);
+        practice_mmss_out(out, tend - t0 + 20 * 60000);
+        fprintf(out, "\nincidents:\n  - id: real\n    truth: %s\n    expect: %s\n", truth,
+                model_status_name(expect));
+    }
+    fputs("timeline:\n", out);
+    for (size_t i = 0; i < v.nmembers; i++) {
+        const struct model_report *r = &reps[i];
+        char *contact = NULL, *loc, *m;
+        app_report_contact(a, r->id, &contact, NULL);
+        fputs("  - at: ", out);
+        practice_mmss_out(out, r->received_at - t0);
+        fprintf(out, "\n    incident: real\n    channel: %s\n",
+                r->source == MODEL_SOURCE_SMS        ? "sms"
+                : r->source == MODEL_SOURCE_TELEGRAM ? "telegram"
+                : r->source == MODEL_SOURCE_SIGNAL   ? "signal"
+                : r->source == MODEL_SOURCE_WALK_IN  ? "walk_in"
+                : r->source == MODEL_SOURCE_SOCIAL   ? "social"
+                                                     : "call");
+        if (contact != NULL)
+            fprintf(out, "    contact: \"+1 555 01%02zu\"\n", (i + 10) % 100);
+        if (r->observed_at > 0 && r->received_at > r->observed_at) {
+            fputs("    observed_ago: ", out);
+            practice_mmss_out(out, r->received_at - r->observed_at);
+            fputc('\n', out);
+        }
+        fputs("    report:\n      location: ", out);
+        loc = model_location_coarse(r->location);
+        m = practice_mask(loc, contact);
+        practice_yq(out, m[0] ? m : _("somewhere in the area"));
+        free(loc);
+        free(m);
+        fprintf(out, "\n      category: %s\n", model_category_name(r->category));
+        if (r->area && *r->area) {
+            fputs("      area: ", out);
+            practice_yq(out, r->area);
+            fputc('\n', out);
+        }
+        {
+            const char *keys[] = {"what", "agency", "vehicles"};
+            const char *vals[] = {r->what, r->agency, r->vehicles};
+            for (size_t k = 0; k < UTIL_ARRAY_LEN(keys); k++) {
+                if (vals[k] == NULL || *vals[k] == '\0')
+                    continue;
+                m = practice_mask(vals[k], contact);
+                fprintf(out, "      %s: ", keys[k]);
+                practice_yq(out, m);
+                fputc('\n', out);
+                free(m);
+            }
+        }
+        if (r->agents >= 0)
+            fprintf(out, "      agents: \"%d\"\n", r->agents);
+        fprintf(out, "      first_hand: %s\n", model_tri_name(r->first_hand));
+        free(contact);
+    }
+    /* Verifiers: who answered which items, and how long after being sent. */
+    for (size_t i = 0; i < v.list->n; i++) {
+        const struct app_check *c = &v.checks[i];
+        const char *name;
+        size_t k;
+        if (c->by == NULL || strncmp(c->by, APP_VERIFIER_BY, strlen(APP_VERIFIER_BY)) != 0)
+            continue;
+        name = c->by + strlen(APP_VERIFIER_BY);
+        for (k = 0; k < nv; k++)
+            if (strncmp(name, vnames[k], strlen(vnames[k])) == 0)
+                break;
+        if (k == nv) {
+            const char *sp = strstr(name, " (");
+            vnames = xreallocarray(vnames, nv + 1, sizeof *vnames);
+            vnames[nv++] = sp ? xasprintf("%.*s", (int)(sp - name), name) : xstrdup(name);
+        }
+    }
+    if (nv > 0)
+        fputs("verifiers:\n", out);
+    for (size_t k = 0; k < nv; k++) {
+        int64_t sent = 0, seen = 0;
+        for (size_t i = 0; i < v.nmembers; i++) {
+            struct model_assignment *as = NULL;
+            size_t n = 0;
+            if (app_assignments(a, v.members[i], false, &as, &n, NULL) != 0)
+                continue;
+            for (size_t j = 0; j < n; j++) {
+                struct model_verifier ver;
+                if (app_verifier_find(a, as[j].verifier_id, &ver, NULL) != 0)
+                    continue;
+                if (strcmp(ver.name, vnames[k]) == 0 &&
+                    (sent == 0 || as[j].at[MODEL_ASSIGN_ASSIGNED] < sent))
+                    sent = as[j].at[MODEL_ASSIGN_ASSIGNED];
+                model_verifier_fini(&ver);
+            }
+            app_assignments_free(as, n);
+        }
+        fprintf(out, "  - name: \"Verifier %zu\"\n    answers:\n      - incident: real\n", k + 1);
+        for (size_t i = 0; i < v.list->n; i++) {
+            const struct app_check *c = &v.checks[i];
+            if (c->by &&
+                strncmp(c->by + strlen(APP_VERIFIER_BY), vnames[k], strlen(vnames[k])) == 0 &&
+                strncmp(c->by, APP_VERIFIER_BY, strlen(APP_VERIFIER_BY)) == 0 &&
+                (seen == 0 || c->at < seen))
+                seen = c->at;
+        }
+        fputs("        after: ", out);
+        practice_mmss_out(out, sent > 0 && seen > sent ? seen - sent : 5 * 60000);
+        fputs("\n        sees:\n", out);
+        for (size_t i = 0; i < v.list->n; i++) {
+            const struct app_check *c = &v.checks[i];
+            if (c->by && strncmp(c->by, APP_VERIFIER_BY, strlen(APP_VERIFIER_BY)) == 0 &&
+                strncmp(c->by + strlen(APP_VERIFIER_BY), vnames[k], strlen(vnames[k])) == 0 &&
+                c->state != MODEL_UNKNOWN)
+                fprintf(out, "          %s: \"%s\"\n", c->item->key, model_tri_name(c->state));
+        }
+    }
+    rc = ferror(out) ? -1 : 0;
+    if (rc != 0)
+        util_seterr(err, "%s", _("cannot write the scenario"));
+out:
+    for (size_t i = 0; reps && i < v.nmembers; i++)
+        model_report_fini(&reps[i]);
+    free(reps);
+    for (size_t k = 0; k < nv; k++)
+        free(vnames[k]);
+    free(vnames);
+    app_verification_fini(&v);
     return rc;
 }

@@ -4,10 +4,12 @@
  * scenario in the console on a sandbox database; with --headless it plays a
  * scripted trainee (--answers FILE) at once and prints or writes the
  * debrief. The real database (--db, VIGIA_DB) is never opened: the app
- * refuses a sandbox that is the same file.
+ * refuses a sandbox that is the same file. `vigia practice export INCIDENT`
+ * writes a closed real incident as a scenario.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +40,55 @@ static const char *cli_practice_flag(int argc, char **argv, int *i, const char *
     return argv[++*i];
 }
 
+/* `vigia practice export INCIDENT [--out FILE]`: a closed real incident as a scenario. */
+static int cli_practice_export(const struct cli_global *g, int argc, char **argv)
+{
+    const char *id = NULL, *outp = NULL, *v;
+    bool missing = false;
+    struct app *a;
+    FILE *out = stdout;
+    char *err = NULL, *tmp = NULL;
+    int rc;
+
+    for (int i = 2; i < argc; i++) {
+        if ((v = cli_practice_flag(argc, argv, &i, "--out", &missing)) != NULL)
+            outp = v;
+        else if (missing)
+            return cli_usage_error(_("option %s needs a value"), argv[i]);
+        else if (argv[i][0] == '-')
+            return cli_usage_error(_("unknown option %s"), argv[i]);
+        else if (id == NULL)
+            id = argv[i];
+        else
+            return cli_usage_error(_("practice export takes one incident"));
+    }
+    if (id == NULL)
+        return cli_usage_error(_("usage: vigia practice export INCIDENT [--out FILE.yaml]"));
+    if ((a = cli_open(g, false)) == NULL)
+        return 1;
+    if (outp != NULL) {
+        tmp = xasprintf("%s.tmp", outp);
+        if ((out = fopen(tmp, "w")) == NULL) {
+            app_free(&a);
+            rc = cli_fail(xasprintf(_("cannot write %s: %s"), tmp, strerror(errno)));
+            free(tmp);
+            return rc;
+        }
+    }
+    rc = app_practice_export(a, id, out, &err);
+    if (outp != NULL) {
+        if (fclose(out) != 0 || (rc == 0 && rename(tmp, outp) != 0))
+            rc = -1;
+        if (rc != 0)
+            unlink(tmp);
+        free(tmp);
+    }
+    app_free(&a);
+    if (rc != 0)
+        return err ? cli_fail(err) : cli_fail(xasprintf(_("cannot write %s"), outp));
+    return 0;
+}
+
 int cli_practice(const struct cli_global *g, int argc, char **argv)
 {
     struct app_practice_options o = {.real_db = g->db, .config_path = g->config, .actor = g->as};
@@ -47,12 +98,8 @@ int cli_practice(const struct cli_global *g, int argc, char **argv)
     char *err = NULL;
     int rc = 1;
 
-    if (argc >= 2 && strcmp(argv[1], "export") == 0) {
-        fprintf(stderr, "vigia: %s\n",
-                _("practice export is not available yet: it needs the PII replacement of "
-                  "names, numbers and addresses"));
-        return 1;
-    }
+    if (argc >= 2 && strcmp(argv[1], "export") == 0)
+        return cli_practice_export(g, argc, argv);
     for (int i = 1; i < argc; i++) {
         if ((v = cli_practice_flag(argc, argv, &i, "--speed", &missing)) != NULL)
             speed = v;

@@ -297,16 +297,62 @@ def t_no_gateway():
 
 
 @test
+def t_export():
+    """practice export turns a closed real incident into a playable scenario without personal data"""
+    ws = Ws("export")
+    rec = ws.write("r.jsonl", "\n".join(json.dumps(r) for r in [
+        {"location": "1234 Main St, Apt 5", "what": "vans at the gate, call me at 415-555-0199",
+         "area": "eastside", "category": "workplace", "first_hand": "yes",
+         "contact": "+14155550188", "received_at": "20 min ago"},
+        {"location": "Main St warehouse", "what": "agents in vests, email ana@example.org",
+         "area": "eastside", "category": "workplace", "received_at": "12 min ago"}]) + "\n")
+    ws.run("report", "import", rec)
+    ids = sorted(json.loads(x)["id"] for x in
+                 ws.run("report", "list", "--all", "--json").stdout.splitlines())
+    p = ws.run("practice", "export", ids[0], check=False)
+    assert p.returncode == 1 and "only a closed incident" in p.stderr, p.stderr
+    ws.run("link", ids[0], ids[1])
+    ws.run("verifier", "add", "--name", "Rosalind Secretname", "--roles", "verifier")
+    aid = ws.run("assign", ids[0], "Rosalind Secretname", "--json").stdout
+    aid = json.loads(aid)["id"]
+    ws.run("assignment", "observe", aid, "agency_markings", "yes")
+    ws.run("assignment", "observe", aid, "verifier_on_scene", "yes")
+    ws.run("status", ids[0], "confirmed", "--note", "Rosalind saw ERO vests")
+    out = os.path.join(ws.dir, "exported.yaml")
+    ws.run("practice", "export", ids[1], "--out", out)
+    with open(out) as fh:
+        text = fh.read()
+    for secret in ("1234", "Apt 5", "415-555-0199", "4155550188", "ana@example.org",
+                   "Rosalind", "Secretname"):
+        assert secret not in text, (secret, text)
+    assert "Main St" in text and "[phone]" in text and "[email]" in text, text
+    assert "Verifier 1" in text and "expect: confirmed" in text, text
+    assert re.search(r'at: "0[78]:\d\d"', text), text  # the second call, ~8 min later
+    # It plays: a model trainee confirms it with the exported verifier.
+    ans = ws.write("ans.yaml", """actions:
+  - {at: "00:30", do: link, incident: real}
+  - {at: "00:40", do: assign, incident: real, verifier: "Verifier 1"}
+  - {at: "30:00", do: status, incident: real, to: confirmed, note: "verifier saw vests"}
+""")
+    d = os.path.join(ws.dir, "d.json")
+    ws.practice(out, ans, "--debrief", d)
+    with open(d) as fh:
+        deb = json.load(fh)
+    assert deb["summary"]["correct_verdicts"] == 1, (deb["incidents"], deb["refused"])
+    assert deb["incidents"][0]["time_to_verify"] is not None, deb["incidents"]
+
+
+@test
 def t_usage():
-    """usage mistakes exit 2; export says it is not there yet"""
+    """usage mistakes exit 2"""
     ws = Ws("usage")
     f = os.path.join(SCEN, "traffic-stop.en.yaml")
     for args in ([], [f, "--speed", "0"], [f, "--speed", "fast"], [f, "--answers", f],
                  [f, "--bogus"]):
         p = ws.run("practice", *args, check=False)
         assert p.returncode == 2, (args, p.returncode, p.stderr)
-    p = ws.run("practice", "export", "01ABC", check=False)
-    assert p.returncode == 1 and "not available yet" in p.stderr, p.stderr
+    p = ws.run("practice", "export", check=False)
+    assert p.returncode == 2, p.stderr
     p = subprocess.run([VIGIA, "practice", f], env=ws.env, capture_output=True, text=True,
                        stdin=subprocess.DEVNULL, timeout=30)
     assert p.returncode == 1 and "needs a terminal" in p.stderr, p.stderr
