@@ -862,5 +862,13 @@ struct json_t *app_practice_debrief(struct app_practice *p, char **err);
 char *app_practice_debrief_markdown(struct app_practice *p, char **err);
 /** Write the debrief to @path: JSON when it ends in .json, else Markdown. */
 int app_practice_debrief_write(struct app_practice *p, const char *path, char **err);
+/**
+ * Write the closed incident of report @id as a scenario (practice-scenarios.md)
+ * with its original timing: caller contacts become 555-01xx numbers,
+ * verifiers "Verifier N", locations lose street and door numbers, and phone
+ * numbers, emails, A- and case numbers in the text are masked. The truth is
+ * guessed from the verdict. -1 with *err when the incident is still open.
+ */
+int app_practice_export(struct app *a, const char *id, FILE *out, char **err);
 
 #endif
