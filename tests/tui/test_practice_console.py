@@ -4,7 +4,10 @@
 the PRACTICE banner shows on the queue and on other screens; F9 pauses the
 scenario clock and F10 brings the next call in early (while paused); the
 trainee assigns the scripted verifier with 'a', sees the verifier's answer
-arrive in the checklist, confirms with a reason, quits, and the debrief
+arrive in the checklist, confirms with a reason, sends the public alert
+from the broadcast pane (its outbox worker, in the console's poll loop,
+writes to the sandbox's sink; the SMS channel config.yaml points at a
+listening 127.0.0.1 socket gets no connection), quits, and the debrief
 screen and the --debrief JSON reflect what they did. The real database
 (VIGIA_DB) is never created.
 
@@ -15,6 +18,7 @@ Python 3 standard library only.
 """
 import json
 import os
+import socket
 import shutil
 import subprocess
 import sys
@@ -95,8 +99,17 @@ def main():
         print("1..0 # SKIP tmux not installed")
         return 0
     os.makedirs(os.path.join(TMP, "config", "vigia"))
+    canary = socket.socket()
+    canary.bind(("127.0.0.1", 0))
+    canary.listen(16)
+    canary.setblocking(False)
+    port = canary.getsockname()[1]
     with open(os.path.join(TMP, "config", "vigia", "config.yaml"), "w") as f:
-        f.write("default_country: US\n")
+        f.write("default_country: US\nchannels:\n"
+                f"  sms: {{gateway: twilio, base_url: \"http://127.0.0.1:{port}\", "
+                "account_sid: AC00000000000000000000000000000000, auth_token: x, "
+                "from: \"+15550001111\"}\n"
+                f"  email: {{url: \"smtp://127.0.0.1:{port}\", from: a@example.org}}\n")
     tmux("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", "100", "-y", "30",
          f"{VIGIA} --as tester practice {SCENARIO} --speed 30 --debrief {DEBRIEF}; "
          f"echo exited $?; sleep 600")
@@ -151,10 +164,31 @@ def main():
         keys("Escape")
 
     @test
+    def broadcast():
+        """the public alert goes out from the broadcast pane, to the sandbox's sink only"""
+        wait_for("County courthouse")
+        keys("b")
+        wait_for("a approve", "public draft")
+        keys("a")
+        wait_for("sent 4", deadline=30)
+        keys("Escape")
+        sink = os.path.join(TMP, "data", "vigia", "practice", "courthouse-arrest.en.db.sink.jsonl")
+        with open(sink) as f:
+            rows = [json.loads(x) for x in f]
+        assert {r["channel"] for r in rows} == {"sms", "telegram", "email"}, rows
+        try:
+            conn, _ = canary.accept()
+            conn.close()
+            raise AssertionError("a practice run connected to the configured gateway")
+        except BlockingIOError:
+            pass
+        assert not os.path.exists(os.path.join(TMP, "data", "vigia", "sink.jsonl"))
+
+    @test
     def debrief_screen():
         """quitting shows the debrief with the verdict and the times"""
         keys("q")
-        s = wait_for("PRACTICE DEBRIEF", "Correct verdicts: 1 / 1", "confirmed ✓")
+        s = wait_for("PRACTICE DEBRIEF", "Correct verdicts: 1 / 1", "confirmed ✓", "Broadcasts: 1")
         assert "| court | courthouse_arrest |" in s, s
         keys("q")
         wait_for("exited 0")
@@ -167,9 +201,12 @@ def main():
         inc = d["incidents"][0]
         assert inc["verdict"] == "confirmed" and inc["verdict_correct"], inc
         assert inc["first_call_at"] < "00:40", inc  # injected early
-        for k in ("time_to_triage", "time_to_assign", "time_to_verify", "time_to_decide"):
+        assert d["broadcasts"][0]["sent"] == 4 and d["summary"]["gravest_mistakes"] == 0, d
+        for k in ("time_to_triage", "time_to_assign", "time_to_verify", "time_to_decide",
+                  "time_to_broadcast"):
             assert inc[k] is not None, (k, inc)
-        assert inc["time_to_assign"] <= inc["time_to_verify"] <= inc["time_to_decide"], inc
+        assert inc["time_to_assign"] <= inc["time_to_verify"] <= inc["time_to_decide"] <= \
+            inc["time_to_broadcast"], inc
         did = [(e["who"], e["kind"]) for e in d["timeline"]]
         assert ("trainee", "assignment.created") in did and ("verifier", "check.set") in did, did
         assert any(e["who"] == "trainee" and e["kind"] == "status.changed" and
