@@ -14,6 +14,8 @@
  */
 #include "config.h"
 
+#include "vigia/store.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -22,13 +24,13 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "vigia/i18n.h"
 #include "vigia/util.h"
-#include "vigia/store.h"
 
 #include "private.h"
 
@@ -202,14 +204,14 @@ static const struct store_table store_tables[] = {
     {"reporter_contacts", false, STORE_COLS("report_id", "contact", "created_at")},
     {"checklist_items", false, STORE_COLS("report_id", "item_key", "state", "by", "at", "note")},
     {"verifiers", false,
-     STORE_COLS("name", "contact", "channel", "languages", "areas", "roles", "notes",
-                "created_at", "deleted_at", "updated_at")},
+     STORE_COLS("name", "contact", "channel", "languages", "areas", "roles", "notes", "created_at",
+                "deleted_at", "updated_at")},
     {"shifts", false,
      STORE_COLS("person", "role", "weekday", "start_min", "end_min", "deleted_at")},
     {"assignments", false,
      STORE_COLS("report_id", "verifier_id", "state", "assigned_at", "acknowledged_at",
-                "en_route_at", "on_scene_at", "reported_back_at", "released_at", "outcome",
-                "note", "declined_at", "last_word_at", "assigned_by", "message", "message_state",
+                "en_route_at", "on_scene_at", "reported_back_at", "released_at", "outcome", "note",
+                "declined_at", "last_word_at", "assigned_by", "message", "message_state",
                 "updated_at")},
     {"subscribers", false,
      STORE_COLS("contact", "channel", "language", "areas", "opted_out_at", "created_at",
@@ -226,10 +228,10 @@ static const struct store_table store_tables[] = {
      * the relay; other devices see progress in broadcasts.progress instead.
      */
     {"resources", false,
-     STORE_COLS("name", "services", "languages", "areas", "hours", "contact", "notes",
-                "checked_at", "deleted_at", "detained", "non_detained", "criminal",
-                "non_criminal", "fees", "payment_plans", "excluded_statuses", "courts",
-                "vetting", "checked_by", "sample", "created_at", "updated_at")},
+     STORE_COLS("name", "services", "languages", "areas", "hours", "contact", "notes", "checked_at",
+                "deleted_at", "detained", "non_detained", "criminal", "non_criminal", "fees",
+                "payment_plans", "excluded_statuses", "courts", "vetting", "checked_by", "sample",
+                "created_at", "updated_at")},
     {"events", true, STORE_COLS("at", "actor", "kind", "report_id", "detail")},
     {"devices", false, STORE_COLS("name", "sign_pk", "joined_at", "deleted_at")},
     {"keyshares", false, STORE_COLS("epoch", "device_id", "sealed", "created_at")},
@@ -396,8 +398,7 @@ static int store_migrate(struct store *s, char **err)
         return rc;
     if ((rc = store_query_int(s, "PRAGMA application_id", &appid, err)) != STORE_OK)
         return rc;
-    if ((rc = store_query_int(s, "SELECT count(*) FROM sqlite_schema", &ntables, err)) !=
-        STORE_OK)
+    if ((rc = store_query_int(s, "SELECT count(*) FROM sqlite_schema", &ntables, err)) != STORE_OK)
         return rc;
     if (appid != STORE_APPLICATION_ID && (ntables > 0 || version > 0)) {
         util_seterr(err, _("%s is an SQLite database, but not a vigia one; it was left untouched"),
@@ -452,8 +453,8 @@ static int store_migrate(struct store *s, char **err)
 static int store_load_device(struct store *s, char **err)
 {
     sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(s->db, "SELECT value FROM sync_state WHERE key = 'device'", -1,
-                                &st, NULL);
+    int rc = sqlite3_prepare_v2(s->db, "SELECT value FROM sync_state WHERE key = 'device'", -1, &st,
+                                NULL);
 
     if (rc != SQLITE_OK)
         return store_fail(s, rc, "reading device id", err);
@@ -511,13 +512,30 @@ static int store_check_path(const char *path, unsigned flags, char **err)
             util_seterr(err, _("cannot create database %s: folder %s does not exist"), path, dir);
             rc = STORE_ERR_OPEN;
         } else if (access(dir, W_OK | X_OK) != 0) {
-            util_seterr(err, _("cannot create database %s: folder %s is not writable"), path,
-                        dir);
+            util_seterr(err, _("cannot create database %s: folder %s is not writable"), path, dir);
             rc = STORE_ERR_READONLY;
         }
     }
     free(dir);
     return rc;
+}
+
+/*
+ * Switch to WAL mode. The switch needs the file to itself and SQLite does not
+ * wait for that (no busy handler), so when several processes open a new
+ * database at once the losers retry for up to the busy timeout.
+ */
+static int store_wal(struct store *s, char **err)
+{
+    for (int tries = 0;; tries++) {
+        int rc = sqlite3_exec(s->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            return STORE_OK;
+        if ((rc & 0xff) != SQLITE_BUSY || tries >= 1000)
+            return store_fail(s, rc, "setting WAL mode", err);
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
 }
 
 int store_open(const char *path, unsigned flags, struct store **out, char **err)
@@ -549,10 +567,9 @@ int store_open(const char *path, unsigned flags, struct store **out, char **err)
         rc = store_query_int(s, "SELECT count(*) FROM sqlite_schema", &dummy, err);
     }
     if (rc == STORE_OK)
-        rc = store_exec(s,
-                        (flags & STORE_SMALL_CACHE) ? "PRAGMA cache_size=-512"
-                                                    : "PRAGMA cache_size=-8192",
-                        "open", err);
+        rc = store_exec(
+            s, (flags & STORE_SMALL_CACHE) ? "PRAGMA cache_size=-512" : "PRAGMA cache_size=-8192",
+            "open", err);
     /*
      * Statement journals in memory, not in temporary files: every write that
      * fires the FTS triggers opens one, and on disk they cost an import of
@@ -567,7 +584,7 @@ int store_open(const char *path, unsigned flags, struct store **out, char **err)
         rc = store_migrate(s, err);
     /* WAL only once the file is known to be ours: the switch rewrites the header. */
     if (rc == STORE_OK)
-        rc = store_exec(s, "PRAGMA journal_mode=WAL", "setting WAL mode", err);
+        rc = store_wal(s, err);
     if (rc == STORE_OK)
         rc = store_load_device(s, err);
     if (rc != STORE_OK)
@@ -784,10 +801,8 @@ int store_event(struct store *s, const char *actor, const char *kind, const char
     char id[ULID_LEN + 1];
     int64_t now = timeutil_now_ms();
     struct store_col cols[] = {
-        {"at", store_int(now)},
-        {"actor", store_text(actor)},
-        {"kind", store_text(kind)},
-        {"report_id", store_text(report_id)},
+        {"at", store_int(now)},         {"actor", store_text(actor)},
+        {"kind", store_text(kind)},     {"report_id", store_text(report_id)},
         {"detail", store_text(detail)},
     };
 
