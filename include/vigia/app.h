@@ -66,10 +66,10 @@ int app_report_contact(struct app *a, const char *id, char **out, char **err);
 
 /** What a queue shows. */
 struct app_view {
-    int status;         /* enum model_status or -1 for all */
+    int status;           /* enum model_status or -1 for all */
     bool include_expired; /* false: only the live queue */
-    const char *search; /* full-text (accent- and case-insensitive) or NULL */
-    bool incidents;     /* one row per incident (its first report) */
+    const char *search;   /* full-text (accent- and case-insensitive) or NULL */
+    bool incidents;       /* one row per incident (its first report) */
 };
 void app_view_init(struct app_view *v);
 
@@ -265,8 +265,8 @@ struct app_check {
 
 /** What the report view and `report show` show about verification. */
 struct app_verification {
-    char incident[ULID_LEN + 1]; /* the incident's first report (itself when alone) */
-    enum model_status status;    /* the incident's status */
+    char incident[ULID_LEN + 1];        /* the incident's first report (itself when alone) */
+    enum model_status status;           /* the incident's status */
     const struct model_checklist *list; /* borrowed */
     struct app_check *checks;           /* list->n of them */
     struct model_verdict verdict;       /* a hint; never applied by itself */
@@ -276,8 +276,7 @@ struct app_verification {
     bool first_hand, verifier; /* the evidence confirming needs */
 };
 /** Fill @out for report @id (any report of an incident). */
-int app_verification_get(struct app *a, const char *id, struct app_verification *out,
-                         char **err);
+int app_verification_get(struct app *a, const char *id, struct app_verification *out, char **err);
 void app_verification_fini(struct app_verification *v);
 
 /**
@@ -304,8 +303,8 @@ int app_link(struct app *a, const char *id1, const char *id2, char incident[ULID
  * The incident of report @id: its first report's id into @incident (may be
  * NULL) and how many reports (callers) it has into *callers.
  */
-int app_incident_info(struct app *a, const char *id, char incident[ULID_LEN + 1],
-                      size_t *callers, char **err);
+int app_incident_info(struct app *a, const char *id, char incident[ULID_LEN + 1], size_t *callers,
+                      char **err);
 /**
  * Recompute the priority of every live report that is still open (freshness
  * decays as minutes pass; callers and checklist evidence count too) and store
@@ -320,8 +319,8 @@ int app_queue_refresh(struct app *a, size_t *changed, char **err);
  * (model_report_near within APP_NEAR_WINDOW_MIN), newest first, at most
  * @limit. Newly allocated array; free with app_reports_free.
  */
-int app_nearby(struct app *a, const char *id, size_t limit, struct model_report **rows,
-               size_t *n, char **err);
+int app_nearby(struct app *a, const char *id, size_t limit, struct model_report **rows, size_t *n,
+               char **err);
 void app_reports_free(struct model_report *rows, size_t n);
 
 /** A rumor look-up result: one per incident. */
@@ -384,16 +383,16 @@ struct pollfd;
 
 /** What the status bar shows about sync. */
 struct app_sync_status {
-    bool joined;        /* this database belongs to a network */
-    bool online;        /* the relay answered the last request */
-    int64_t pending;    /* ops of this device waiting to go out */
-    int64_t last_ok;    /* ms of the last exchange with the relay, 0: never */
-    int64_t refused;    /* batches refused (failed checks) since the session began */
-    int64_t gaps;       /* batches missing from another device's sequence */
-    int64_t sent;       /* batches sent since the session began */
-    int64_t received;   /* batches applied since the session began */
-    int64_t applied_ops; /* their ops */
-    int64_t unread;      /* thread messages from others not read on this device */
+    bool joined;            /* this database belongs to a network */
+    bool online;            /* the relay answered the last request */
+    int64_t pending;        /* ops of this device waiting to go out */
+    int64_t last_ok;        /* ms of the last exchange with the relay, 0: never */
+    int64_t refused;        /* batches refused (failed checks) since the session began */
+    int64_t gaps;           /* batches missing from another device's sequence */
+    int64_t sent;           /* batches sent since the session began */
+    int64_t received;       /* batches applied since the session began */
+    int64_t applied_ops;    /* their ops */
+    int64_t unread;         /* thread messages from others not read on this device */
     const char *last_error; /* borrowed until the next call; NULL: none */
 };
 
@@ -550,8 +549,7 @@ struct json_t *app_broadcast_preview(struct app *a, const char *id, char **err);
  * quiet hours) and expand to the outbox in one transaction. *queued gets the
  * rows added.
  */
-int app_broadcast_approve(struct app *a, const char *id, size_t *queued, bool *held,
-                          char **err);
+int app_broadcast_approve(struct app *a, const char *id, size_t *queued, bool *held, char **err);
 /** Status, outbox counts and the rows needing attention (uncertain, failed), as JSON. */
 struct json_t *app_broadcast_status(struct app *a, const char *id, char **err);
 /**
@@ -663,8 +661,7 @@ int app_refer(struct app *a, const char *report_id, const char *resource, const 
  * older than a week) and not done yet, oldest first. Newly allocated
  * (app_events_free).
  */
-int app_followups_due(struct app *a, int64_t now, struct model_event **rows, size_t *n,
-                      char **err);
+int app_followups_due(struct app *a, int64_t now, struct model_event **rows, size_t *n, char **err);
 /**
  * Mark the follow-up reminder with event id @followup_id done: an event
  * "followup.done" (detail: followup_id, resource_id, name, note) on the same
@@ -778,8 +775,8 @@ char *app_assignment_message(struct app *a, const struct model_report *r, const 
 /** One assignment by id or a unique id prefix (4+ characters). */
 int app_assignment_get(struct app *a, const char *id, struct model_assignment *out, char **err);
 /** Move an assignment (model_assign_allowed); its time and the last word are now. */
-int app_assignment_set(struct app *a, const char *id, enum model_assign_state to,
-                       const char *note, char **err);
+int app_assignment_set(struct app *a, const char *id, enum model_assign_state to, const char *note,
+                       char **err);
 /** The verifier checked in (the on-scene clock restarts). */
 int app_assignment_checkin(struct app *a, const char *id, const char *note, char **err);
 /**
@@ -830,8 +827,7 @@ struct app_practice_options {
  * scenario's verifiers and a few made-up subscribers. Scenario time 00:00
  * starts now. -1 with *err.
  */
-int app_practice_open(const struct app_practice_options *o, struct app_practice **out,
-                      char **err);
+int app_practice_open(const struct app_practice_options *o, struct app_practice **out, char **err);
 void app_practice_free(struct app_practice **p);
 /** The sandbox's app, for the console (borrowed). */
 struct app *app_practice_app(struct app_practice *p);

@@ -54,13 +54,13 @@ char *config_errf(const struct config_doc *doc, const struct config_node *node, 
 /* ---- config.yaml --------------------------------------------------------- */
 
 struct config {
-    char *path;           /* the file read, or NULL when none */
-    char *dispatcher;     /* who is at the keyboard */
-    char *language;       /* UI language ("es"), NULL = from locale */
-    char *network;        /* network's display name */
+    char *path;            /* the file read, or NULL when none */
+    char *dispatcher;      /* who is at the keyboard */
+    char *language;        /* UI language ("es"), NULL = from locale */
+    char *network;         /* network's display name */
     char *default_country; /* for phone numbers, e.g. "US" */
     struct model_policy policy;
-    char *checklist_dir;  /* extra checklists (absolute, or relative to the file) */
+    char *checklist_dir;         /* extra checklists (absolute, or relative to the file) */
     int contact_retention_hours; /* caller contacts kept after the report closes (72) */
     int followup_retention_days; /* detained-person follow-up after the case closes (30) */
     int keyring_minutes;         /* unlocked key kept in the kernel keyring (480; 0: never) */
@@ -133,12 +133,12 @@ struct config_channel {
     char *gateway;  /* sms: "twilio" */
     char *base_url; /* API root (twilio, telegram, signal) or smtp://host:port (email) */
     char *account_sid, *auth_token, *from, *messaging_service_sid; /* twilio; from: email too */
-    char *token;              /* telegram bot token */
-    char *account;            /* signal: the sending account's number */
+    char *token;                                                   /* telegram bot token */
+    char *account;             /* signal: the sending account's number */
     char *username, *password; /* smtp */
-    char *path;               /* file sink */
-    double rate;              /* messages per second; 0 = no limit */
-    int concurrency;          /* requests in flight */
+    char *path;                /* file sink */
+    double rate;               /* messages per second; 0 = no limit */
+    int concurrency;           /* requests in flight */
     int timeout_ms;
     int max_attempts; /* transient failures before giving up */
     int backoff_ms;   /* first retry delay; doubles each attempt */
@@ -152,8 +152,8 @@ struct config_optout {
 
 /** The `broadcast:` section and the channels. */
 struct config_send {
-    bool second_approval;        /* public alerts need a second dispatcher */
-    int quiet_start, quiet_end;  /* minutes of the local day; -1: no quiet hours */
+    bool second_approval;          /* public alerts need a second dispatcher */
+    int quiet_start, quiet_end;    /* minutes of the local day; -1: no quiet hours */
     double price_gsm7, price_ucs2; /* per SMS segment */
     char *currency;
     int alert_expire_minutes;
@@ -218,8 +218,7 @@ struct config_resources {
  * newly allocated "FILE:LINE:COLUMN: problem" (YAML) or "FILE:LINE: problem"
  * (CSV) in *err.
  */
-int config_resources_load(const char *file, int64_t now, struct config_resources *out,
-                          char **err);
+int config_resources_load(const char *file, int64_t now, struct config_resources *out, char **err);
 void config_resources_fini(struct config_resources *rs);
 /** A message about entry @i in the file's position format; newly allocated. */
 char *config_resources_errf(const struct config_resources *rs, size_t i, const char *fmt, ...)
@@ -290,7 +289,7 @@ int config_truth_parse(const char *name);
 
 /** One incident of a scenario and its ground truth. */
 struct config_scenario_incident {
-    char *id;                 /* the scenario's own name for it ("plant") */
+    char *id; /* the scenario's own name for it ("plant") */
     enum config_truth truth;
     enum model_status expect; /* the verdict a trainee should reach */
     bool alert;               /* a public alert is right (default: expect is confirmed) */
@@ -300,11 +299,11 @@ struct config_scenario_incident {
 /** A call or message arriving at T+at: what the caller says, as report fields. */
 struct config_scenario_event {
     int64_t at_ms;
-    size_t incident;  /* index into incidents */
-    char *channel;    /* how it came in: call, sms, telegram, signal, walk_in, social */
-    char *caller;     /* a made-up name; may be NULL */
-    char *says;       /* the caller's words, for the trainer and the debrief; may be NULL */
-    char *contact;    /* a made-up number (555 01xx); may be NULL */
+    size_t incident;       /* index into incidents */
+    char *channel;         /* how it came in: call, sms, telegram, signal, walk_in, social */
+    char *caller;          /* a made-up name; may be NULL */
+    char *says;            /* the caller's words, for the trainer and the debrief; may be NULL */
+    char *contact;         /* a made-up number (555 01xx); may be NULL */
     char **keys, **values; /* report fields (model_report_set keys) */
     size_t nfields;
     int64_t observed_ago_ms; /* the caller saw it this long before calling; 0: now */
@@ -360,7 +359,7 @@ int64_t config_scenario_time(const char *s);
 /** One action of a scripted trainee (`practice --answers`). */
 struct config_answer {
     int64_t at_ms;
-    char *action;   /* triage, link, assign, check, status, broadcast, wait */
+    char *action;    /* triage, link, assign, check, status, broadcast, wait */
     size_t incident; /* index into the scenario's incidents */
     int report;      /* which report of the incident (1 = first) */
     char *verifier, *key, *state, *to, *note, *template_name;

@@ -70,15 +70,15 @@ struct model_report {
     enum model_source source;
     enum model_category category;
     enum model_status status;
-    int priority;          /* 0..100, higher first */
-    int agents;            /* -1 = unknown */
+    int priority; /* 0..100, higher first */
+    int agents;   /* -1 = unknown */
     enum model_tri first_hand;
-    char *location;        /* free text; never NULL once loaded */
-    char *area;            /* neighbourhood tag */
-    char *what;            /* activity: what they are doing */
-    char *agency;          /* uniforms or markings claimed */
-    char *vehicles;        /* vehicles and equipment */
-    char *created_by;      /* dispatcher */
+    char *location;   /* free text; never NULL once loaded */
+    char *area;       /* neighbourhood tag */
+    char *what;       /* activity: what they are doing */
+    char *agency;     /* uniforms or markings claimed */
+    char *vehicles;   /* vehicles and equipment */
+    char *created_by; /* dispatcher */
     bool has_pos;
     double lat, lon;
 };
@@ -141,8 +141,7 @@ void model_policy_default(struct model_policy *p);
  */
 int model_priority(const struct model_report *r, int64_t now);
 /** True when an open report has had no update within the staleness window. */
-bool model_report_is_stale(const struct model_report *r, const struct model_policy *p,
-                           int64_t now);
+bool model_report_is_stale(const struct model_report *r, const struct model_policy *p, int64_t now);
 /** When the report leaves the live queue (received + expire window). */
 int64_t model_report_expiry(const struct model_report *r, const struct model_policy *p);
 
@@ -335,11 +334,11 @@ enum model_verdict_kind {
 /** A hint for the person deciding; it never changes a status by itself. */
 struct model_verdict {
     enum model_verdict_kind kind;
-    int score;       /* sum of the weights of the answers */
-    size_t answered; /* items answered yes or no */
+    int score;         /* sum of the weights of the answers */
+    size_t answered;   /* items answered yes or no */
     size_t indicators; /* non-source items answered yes with a positive weight */
-    char *text;      /* translated, e.g. "likely operation: vehicles, HSI vest; still
-                        unknown: photo or video"; newly allocated */
+    char *text;        /* translated, e.g. "likely operation: vehicles, HSI vest; still
+                          unknown: photo or video"; newly allocated */
 };
 
 /**
@@ -520,8 +519,7 @@ bool model_resource_validate(const struct model_resource *r, int64_t now, char *
  * True when the entry was never checked or not within @days before @now;
  * *age_days (may be NULL) gets the days since the last check (-1: never).
  */
-bool model_resource_unchecked(const struct model_resource *r, int days, int64_t now,
-                              int *age_days);
+bool model_resource_unchecked(const struct model_resource *r, int days, int64_t now, int *age_days);
 /**
  * Set one field from its text form, by the key `resource show --json` prints
  * (name, services, languages, areas, hours, contact, detained, non_detained,
@@ -721,8 +719,8 @@ struct model_candidate {
  * detentions), fewest open assignments, name. Sorts @c in place and sets
  * each reason ("on shift, free, knows mission, speaks es").
  */
-void model_rank(struct model_candidate *c, size_t n, const char *area,
-                enum model_category category, const char *language);
+void model_rank(struct model_candidate *c, size_t n, const char *area, enum model_category category,
+                const char *language);
 /** Free the reasons. */
 void model_candidates_fini(struct model_candidate *c, size_t n);
 

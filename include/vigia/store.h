@@ -22,13 +22,13 @@
 /** Our own error codes; SQLite's never leave the store. */
 enum store_error {
     STORE_OK = 0,
-    STORE_ERR_OPEN = -1,     /* cannot open or create the file */
+    STORE_ERR_OPEN = -1,      /* cannot open or create the file */
     STORE_ERR_NOT_VIGIA = -2, /* a file that is not a vigia database */
-    STORE_ERR_CORRUPT = -3,  /* damaged database */
-    STORE_ERR_READONLY = -4, /* no permission to write */
-    STORE_ERR_FULL = -5,     /* disk full */
-    STORE_ERR_BUSY = -6,     /* locked for longer than the busy timeout */
-    STORE_ERR_TOO_NEW = -7,  /* written by a newer vigia */
+    STORE_ERR_CORRUPT = -3,   /* damaged database */
+    STORE_ERR_READONLY = -4,  /* no permission to write */
+    STORE_ERR_FULL = -5,      /* disk full */
+    STORE_ERR_BUSY = -6,      /* locked for longer than the busy timeout */
+    STORE_ERR_TOO_NEW = -7,   /* written by a newer vigia */
     STORE_ERR_NOT_FOUND = -8,
     STORE_ERR_INVALID = -9, /* bad argument: unknown table or column, bad value */
     STORE_ERR_IO = -10,
@@ -39,7 +39,7 @@ enum store_error {
 struct store;
 
 enum store_open_flags {
-    STORE_CREATE = 1 << 0,   /* create the file (not its folder) if missing */
+    STORE_CREATE = 1 << 0,      /* create the file (not its folder) if missing */
     STORE_SMALL_CACHE = 1 << 1, /* console on a small machine: keep the page cache small */
 };
 
@@ -269,9 +269,9 @@ int store_report_contact(struct store *s, const char *id, char **out, char **err
 
 /** Which reports a queue shows. */
 struct store_filter {
-    int status;     /* an enum model_status, or -1 for all */
-    int64_t live_after; /* only reports whose expires_at is after this (0: all) */
-    const char *search; /* full-text query (NULL: none) */
+    int status;            /* an enum model_status, or -1 for all */
+    int64_t live_after;    /* only reports whose expires_at is after this (0: all) */
+    const char *search;    /* full-text query (NULL: none) */
     bool one_per_incident; /* linked reports: only the incident's first one */
 };
 void store_filter_init(struct store_filter *f);
@@ -284,8 +284,8 @@ int store_report_count(struct store *s, const struct store_filter *f, size_t *n,
  * must hold @limit entries; *n gets the number filled. Free each with
  * model_report_fini.
  */
-int store_report_page(struct store *s, const struct store_filter *f, size_t offset,
-                      size_t limit, struct model_report *rows, size_t *n, char **err);
+int store_report_page(struct store *s, const struct store_filter *f, size_t offset, size_t limit,
+                      struct model_report *rows, size_t *n, char **err);
 /**
  * Position of report @id in queue order among the reports matching @f (no
  * search), counted from 0: the number of matching reports before it.
@@ -296,7 +296,6 @@ int store_report_position(struct store *s, const struct store_filter *f, const c
 /** Count reports by status (indexed by enum model_status), live ones only if live_after. */
 int store_report_status_counts(struct store *s, int64_t live_after,
                                size_t counts[MODEL_STATUS_COUNT], char **err);
-
 
 /* ---- sync: the op log seen from the network (src/store/store-sync.c) ------ */
 
@@ -442,15 +441,15 @@ int store_incident_root(struct store *s, const char *id, char root[ULID_LEN + 1]
  * The ids of the reports of incident @root, oldest first, as a newly
  * allocated array in *ids (caller frees), *n of them (0 when none).
  */
-int store_incident_members(struct store *s, const char *root, char (**ids)[ULID_LEN + 1],
-                           size_t *n, char **err);
+int store_incident_members(struct store *s, const char *root, char (**ids)[ULID_LEN + 1], size_t *n,
+                           char **err);
 /**
  * Every checklist row of the reports of incident @root, oldest answer first
  * (so a later answer to the same key overrides). Newly allocated array in
  * *rows; free each with model_check_state_fini, then the array.
  */
-int store_check_rows(struct store *s, const char *root, struct model_check_state **rows,
-                     size_t *n, char **err);
+int store_check_rows(struct store *s, const char *root, struct model_check_state **rows, size_t *n,
+                     char **err);
 /** Whether a verifier reported from the scene (assignments) on incident @root. */
 int store_incident_observed(struct store *s, const char *root, bool *out, char **err);
 
@@ -486,10 +485,10 @@ int store_report_search(struct store *s, const char *query, int64_t since, int64
 
 struct store_subscriber {
     char id[ULID_LEN + 1];
-    char *contact;  /* normalised (E.164, @handle, email) */
-    char *channel;  /* model_channel_name */
-    char *language; /* "en", "es" */
-    char *areas;    /* comma-separated, lowercase; NULL: every area */
+    char *contact;        /* normalised (E.164, @handle, email) */
+    char *channel;        /* model_channel_name */
+    char *language;       /* "en", "es" */
+    char *areas;          /* comma-separated, lowercase; NULL: every area */
     int64_t opted_out_at; /* 0: subscribed */
     int64_t created_at;
 };
@@ -607,11 +606,10 @@ int store_outbox_finish(struct store *s, const struct store_outbox_result *res, 
  * nothing is queued) and how many of them are retries (attempts > 0), as
  * opposed to held ones.
  */
-int store_outbox_pending(struct store *s, const char *channel, int64_t *next_due,
-                         size_t *retrying, char **err);
+int store_outbox_pending(struct store *s, const char *channel, int64_t *next_due, size_t *retrying,
+                         char **err);
 /** A dispatcher checked: queue uncertain rows of a broadcast (NULL: all) again. */
-int store_outbox_retry_uncertain(struct store *s, const char *broadcast_id, size_t *n,
-                                 char **err);
+int store_outbox_retry_uncertain(struct store *s, const char *broadcast_id, size_t *n, char **err);
 
 /* ---- resources: the referral directory (src/store/store-resource.c) ------- */
 
@@ -628,8 +626,8 @@ int store_resource_get(struct store *s, const char *id, struct model_resource *o
  * @query as a prefix (case and accents ignored), in no particular order.
  * *rows is newly allocated (free with store_resources_free).
  */
-int store_resource_list(struct store *s, const char *query, struct model_resource **rows,
-                        size_t *n, char **err);
+int store_resource_list(struct store *s, const char *query, struct model_resource **rows, size_t *n,
+                        char **err);
 /** Free @n entries and the array. */
 void store_resources_free(struct model_resource *rows, size_t n);
 /** Mark an entry deleted (a tombstone that syncs), inside the caller's transaction. */
@@ -662,8 +660,7 @@ void store_shifts_free(struct model_shift *rows, size_t n);
 /** Write every column of @a inside the caller's transaction. */
 int store_assignment_put_tx(struct store *s, const struct model_assignment *a, char **err);
 /** One assignment; STORE_ERR_NOT_FOUND when none. @out initialised here. */
-int store_assignment_get(struct store *s, const char *id, struct model_assignment *out,
-                         char **err);
+int store_assignment_get(struct store *s, const char *id, struct model_assignment *out, char **err);
 /**
  * Assignments of report @report_id (NULL: all), only open ones (not released
  * nor declined) with @open_only, oldest first. *rows newly allocated

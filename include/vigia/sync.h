@@ -20,7 +20,6 @@
 #include <stdint.h>
 
 #include "vigia/util.h"
-
 #include "vigia/store.h"
 
 #define SYNC_KEY_BYTES 32

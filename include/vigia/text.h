@@ -14,9 +14,9 @@
 /** What text_check found wrong with a field. */
 enum text_problem {
     TEXT_OK = 0,
-    TEXT_BAD_UTF8,  /* not valid UTF-8 (overlong, surrogate, truncated…) */
-    TEXT_CONTROL,   /* a C0/C1 control character or escape (ESC, BEL, DEL…) */
-    TEXT_TOO_LONG,  /* more than the allowed number of bytes */
+    TEXT_BAD_UTF8, /* not valid UTF-8 (overlong, surrogate, truncated…) */
+    TEXT_CONTROL,  /* a C0/C1 control character or escape (ESC, BEL, DEL…) */
+    TEXT_TOO_LONG, /* more than the allowed number of bytes */
 };
 
 /**

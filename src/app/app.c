@@ -19,17 +19,14 @@
 
 #include <jansson.h>
 
+#include "vigia/i18n.h"
 #include "vigia/util.h"
-
 #include "vigia/text.h"
-
 #include "vigia/model.h"
-
 #include "vigia/config.h"
 #include "vigia/store.h"
 
 #include "private.h"
-#include "vigia/i18n.h"
 
 char *app_data_file(const char *name)
 {

@@ -22,10 +22,10 @@ static const struct {
     const char *flag;
     const char *key;
 } cli_report_flags[] = {
-    {"--location", "location"}, {"--what", "what"},         {"--area", "area"},
-    {"--source", "source"},     {"--category", "category"}, {"--agents", "agents"},
-    {"--vehicles", "vehicles"}, {"--agency", "agency"},     {"--observed", "observed_at"},
-    {"--first-hand", "first_hand"}, {"--lat", "lat"},       {"--lon", "lon"},
+    {"--location", "location"},     {"--what", "what"},         {"--area", "area"},
+    {"--source", "source"},         {"--category", "category"}, {"--agents", "agents"},
+    {"--vehicles", "vehicles"},     {"--agency", "agency"},     {"--observed", "observed_at"},
+    {"--first-hand", "first_hand"}, {"--lat", "lat"},           {"--lon", "lon"},
 };
 
 /* A value for the flag at argv[*i] ("--x v" or "--x=v"); NULL if missing. */
@@ -213,8 +213,8 @@ static int cli_report_list(const struct cli_global *g, int argc, char **argv)
             char *loc = text_printable(rows[i].location);
             char *what = text_printable(rows[i].what);
             timeutil_age(now - rows[i].received_at, age);
-            printf("%s  %-4s  %-13s  %s — %s\n", rows[i].id, age,
-                   model_status_name(rows[i].status), loc, what);
+            printf("%s  %-4s  %-13s  %s — %s\n", rows[i].id, age, model_status_name(rows[i].status),
+                   loc, what);
             free(loc);
             free(what);
         }

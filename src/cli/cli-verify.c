@@ -11,16 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vigia/i18n.h"
 #include "vigia/util.h"
-
 #include "vigia/text.h"
-
 #include "vigia/model.h"
-
 #include "vigia/app.h"
 
 #include "cli.h"
-#include "vigia/i18n.h"
 
 /* A value for the flag at argv[*i] ("--x v" or "--x=v"), or NULL when this is another flag. */
 static const char *cli_verify_flag(int argc, char **argv, int *i, const char *flag, bool *missing)

@@ -25,15 +25,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vigia/util.h"
-
-#include "vigia/text.h"
-
-#include "vigia/model.h"
-
-#include "vigia/config.h"
-
 #include "vigia/i18n.h"
+#include "vigia/util.h"
+#include "vigia/text.h"
+#include "vigia/model.h"
+#include "vigia/config.h"
 
 #define CONFIG_CHECK_TEXT_MAX 1000
 

@@ -32,15 +32,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vigia/util.h"
-
-#include "vigia/text.h"
-
-#include "vigia/model.h"
-
-#include "vigia/config.h"
-
 #include "vigia/i18n.h"
+#include "vigia/util.h"
+#include "vigia/text.h"
+#include "vigia/model.h"
+#include "vigia/config.h"
 
 /* Opt-out words every network starts with (carriers' and common replies). */
 static const struct {

@@ -8,6 +8,8 @@
  */
 #include "config.h"
 
+#include "vigia/config.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,7 +23,6 @@
 #include "vigia/util.h"
 #include "vigia/text.h"
 #include "vigia/model.h"
-#include "vigia/config.h"
 
 #define CONFIG_MAX_DEPTH 32
 
@@ -285,11 +286,22 @@ const struct config_node *config_map_get(const struct config_node *map, const ch
 
 /* ---- config.yaml ---------------------------------------------------------- */
 
-enum config_slot { CONFIG_DISPATCHER, CONFIG_LANGUAGE, CONFIG_NETWORK, CONFIG_COUNTRY,
-                   CONFIG_STALE, CONFIG_EXPIRE, CONFIG_CHECKLIST_DIR,
-                   CONFIG_CONTACT_HOURS, CONFIG_FOLLOWUP_DAYS, CONFIG_KEYRING_MINUTES,
-                   CONFIG_RESOURCE_CHECK_DAYS, CONFIG_ACK_MINUTES, CONFIG_CHECKIN_MINUTES,
-                   CONFIG_PRIORITY_WINDOWS };
+enum config_slot {
+    CONFIG_DISPATCHER,
+    CONFIG_LANGUAGE,
+    CONFIG_NETWORK,
+    CONFIG_COUNTRY,
+    CONFIG_STALE,
+    CONFIG_EXPIRE,
+    CONFIG_CHECKLIST_DIR,
+    CONFIG_CONTACT_HOURS,
+    CONFIG_FOLLOWUP_DAYS,
+    CONFIG_KEYRING_MINUTES,
+    CONFIG_RESOURCE_CHECK_DAYS,
+    CONFIG_ACK_MINUTES,
+    CONFIG_CHECKIN_MINUTES,
+    CONFIG_PRIORITY_WINDOWS
+};
 
 static const struct config_option config_option_table[] = {
     [CONFIG_DISPATCHER] = {"dispatcher", "string", "", 0, 0,
@@ -365,8 +377,8 @@ char *config_default_path(void)
 }
 
 /* Check one key/value pair of config.yaml against the table and store it. */
-static int config_apply(struct config *c, const struct config_doc *doc,
-                        const struct config_node *k, const struct config_node *v, char **err)
+static int config_apply(struct config *c, const struct config_doc *doc, const struct config_node *k,
+                        const struct config_node *v, char **err)
 {
     size_t i;
     long n;
@@ -383,8 +395,7 @@ static int config_apply(struct config *c, const struct config_doc *doc,
         return -1;
     }
     if (strcmp(config_option_table[i].type, "int") == 0) {
-        if (!util_parse_int(v->value, config_option_table[i].min, config_option_table[i].max,
-                            &n)) {
+        if (!util_parse_int(v->value, config_option_table[i].min, config_option_table[i].max, &n)) {
             *err = config_errf(doc, v, _("'%s' must be a whole number from %ld to %ld, not '%s'"),
                                k->value, config_option_table[i].min, config_option_table[i].max,
                                v->value);
@@ -453,9 +464,9 @@ static int config_apply(struct config *c, const struct config_doc *doc,
             c->checklist_dir = *v->value ? xstrdup(v->value) : NULL;
         } else {
             const char *slash = strrchr(doc->file, '/');
-            c->checklist_dir = slash ? xasprintf("%.*s/%s", (int)(slash - doc->file), doc->file,
-                                                 v->value)
-                                     : xstrdup(v->value);
+            c->checklist_dir =
+                slash ? xasprintf("%.*s/%s", (int)(slash - doc->file), doc->file, v->value)
+                      : xstrdup(v->value);
         }
         break;
     }

@@ -19,13 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vigia/util.h"
-
-#include "vigia/text.h"
-
-#include "vigia/model.h"
-
 #include "vigia/i18n.h"
+#include "vigia/util.h"
+#include "vigia/text.h"
+#include "vigia/model.h"
 
 static const char *const model_channel_names[MODEL_CHANNEL_COUNT] = {
     [MODEL_CHANNEL_SMS] = "sms",       [MODEL_CHANNEL_TELEGRAM] = "telegram",

@@ -11,11 +11,9 @@
 
 #include <stddef.h>
 
-#include "vigia/util.h"
-
-#include "vigia/model.h"
-
 #include "vigia/i18n.h"
+#include "vigia/util.h"
+#include "vigia/model.h"
 
 /* TRANSLATORS: checklist text read by dispatchers and verifiers; keep it plain. */
 static const char *const model_checklist_text[] = {

@@ -15,13 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vigia/util.h"
-
-#include "vigia/text.h"
-
-#include "vigia/model.h"
-
 #include "vigia/i18n.h"
+#include "vigia/util.h"
+#include "vigia/text.h"
+#include "vigia/model.h"
 
 /* A verdict: the end of verification, before closing. */
 static bool model_is_verdict(enum model_status s)

@@ -7,13 +7,14 @@
  */
 #include "config.h"
 
+#include "vigia/model.h"
+
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vigia/i18n.h"
 #include "vigia/util.h"
-#include "vigia/model.h"
 
 struct model_name {
     const char *name;
@@ -227,37 +228,38 @@ bool model_report_validate(const struct model_report *r, int64_t now, enum model
         enum model_field f;
         size_t max;
     } texts[] = {
-        {r->location, MODEL_F_LOCATION, MODEL_MAX_SHORT}, {r->area, MODEL_F_AREA, MODEL_MAX_SHORT},
-        {r->what, MODEL_F_WHAT, MODEL_MAX_LONG},          {r->agency, MODEL_F_AGENCY, MODEL_MAX_SHORT},
+        {r->location, MODEL_F_LOCATION, MODEL_MAX_SHORT},
+        {r->area, MODEL_F_AREA, MODEL_MAX_SHORT},
+        {r->what, MODEL_F_WHAT, MODEL_MAX_LONG},
+        {r->agency, MODEL_F_AGENCY, MODEL_MAX_SHORT},
         {r->vehicles, MODEL_F_VEHICLES, MODEL_MAX_SHORT},
     };
 
     if (model_blank(r->location))
         return model_fail(field, MODEL_F_LOCATION, err, xstrdup(_("location is required")));
     if (model_blank(r->what))
-        return model_fail(field, MODEL_F_WHAT, err,
-                          xstrdup(_("what was seen is required")));
+        return model_fail(field, MODEL_F_WHAT, err, xstrdup(_("what was seen is required")));
     for (size_t i = 0; i < UTIL_ARRAY_LEN(texts); i++)
         if (texts[i].value != NULL && strlen(texts[i].value) > texts[i].max)
             return model_fail(field, texts[i].f, err,
                               xasprintf(_("%s is too long (at most %zu bytes)"),
                                         model_field_name(texts[i].f), texts[i].max));
     if (r->agents < -1 || r->agents > MODEL_MAX_AGENTS)
-        return model_fail(field, MODEL_F_AGENTS, err,
-                          xasprintf(_("agent count %d is not plausible (0 to %d)"), r->agents,
-                                    MODEL_MAX_AGENTS));
+        return model_fail(
+            field, MODEL_F_AGENTS, err,
+            xasprintf(_("agent count %d is not plausible (0 to %d)"), r->agents, MODEL_MAX_AGENTS));
     if (r->observed_at != 0 && r->observed_at > now + 60000)
         return model_fail(field, MODEL_F_OBSERVED, err,
                           xstrdup(_("observed time is in the future")));
     if (r->observed_at < 0)
-        return model_fail(field, MODEL_F_OBSERVED, err,
-                          xstrdup(_("observed time is before 1970")));
+        return model_fail(field, MODEL_F_OBSERVED, err, xstrdup(_("observed time is before 1970")));
     if (r->has_pos && (r->lat < -90 || r->lat > 90 || r->lon < -180 || r->lon > 180))
         return model_fail(field, MODEL_F_POSITION, err,
                           xstrdup(_("latitude or longitude out of range")));
     if ((unsigned)r->category >= MODEL_CAT_COUNT || (unsigned)r->source >= MODEL_SOURCE_COUNT ||
         (unsigned)r->status >= MODEL_STATUS_COUNT)
-        return model_fail(field, MODEL_F_NONE, err, xstrdup(_("unknown category, source or status")));
+        return model_fail(field, MODEL_F_NONE, err,
+                          xstrdup(_("unknown category, source or status")));
     return true;
 }
 
@@ -305,8 +307,7 @@ int model_priority(const struct model_report *r, int64_t now)
     return p < 0 ? 0 : p > 100 ? 100 : p;
 }
 
-bool model_report_is_stale(const struct model_report *r, const struct model_policy *p,
-                           int64_t now)
+bool model_report_is_stale(const struct model_report *r, const struct model_policy *p, int64_t now)
 {
     int64_t last = r->updated_at > r->received_at ? r->updated_at : r->received_at;
 
@@ -438,7 +439,8 @@ int model_report_set(struct model_report *r, const char *key, const char *value,
         r->agents = (int)n;
     } else if (strcmp(key, "source") == 0) {
         if ((v = model_source_parse(value)) < 0) {
-            util_seterr(err, _("unknown source '%s' (call, sms, telegram, signal, walk-in, social)"),
+            util_seterr(err,
+                        _("unknown source '%s' (call, sms, telegram, signal, walk-in, social)"),
                         value);
             return MODEL_SET_BAD;
         }
@@ -460,8 +462,9 @@ int model_report_set(struct model_report *r, const char *key, const char *value,
         if (*value == '\0' || strcmp(value, "null") == 0) {
             t = 0;
         } else if (timeutil_parse(value, now, &t) != 0) {
-            util_seterr(err, _("cannot read '%s' as a time (try \"15 min ago\", \"10:42\" or "
-                               "2026-11-22T10:42:00Z)"),
+            util_seterr(err,
+                        _("cannot read '%s' as a time (try \"15 min ago\", \"10:42\" or "
+                          "2026-11-22T10:42:00Z)"),
                         value);
             return MODEL_SET_BAD;
         }

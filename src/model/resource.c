@@ -20,13 +20,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "vigia/util.h"
-
-#include "vigia/text.h"
-
-#include "vigia/model.h"
-
 #include "vigia/i18n.h"
+#include "vigia/util.h"
+#include "vigia/text.h"
+#include "vigia/model.h"
 
 static const char *const model_service_names[MODEL_SERVICE_COUNT] = {
     [MODEL_SERVICE_IMMIGRATION_ATTORNEY] = "immigration_attorney",

@@ -35,7 +35,6 @@
 #include <sodium.h>
 
 #include "vigia/util.h"
-
 #include "vigia/sync.h"
 
 #include "relay-store.h"

@@ -14,14 +14,12 @@
 
 #include <sqlite3.h>
 
+#include "vigia/i18n.h"
 #include "vigia/util.h"
-
 #include "vigia/model.h"
-
 #include "vigia/store.h"
 
 #include "private.h"
-#include "vigia/i18n.h"
 
 #define STORE_REPORT_COLS                                                                          \
     "r.id, r.received_at, r.observed_at, r.updated_at, r.expires_at, r.source, r.category,"        \

@@ -16,14 +16,12 @@
 
 #include <sqlite3.h>
 
+#include "vigia/i18n.h"
 #include "vigia/util.h"
-
 #include "vigia/model.h"
-
 #include "vigia/store.h"
 
 #include "private.h"
-#include "vigia/i18n.h"
 
 #define STORE_RESOURCE_COLS                                                                        \
     "r.id, r.name, r.services, r.languages, r.areas, r.hours, r.contact, r.detained,"              \

@@ -15,11 +15,9 @@
 
 #include <curl/curl.h>
 
-#include "vigia/util.h"
-
-#include "vigia/sync.h"
-
 #include "vigia/i18n.h"
+#include "vigia/util.h"
+#include "vigia/sync.h"
 
 struct sync_request {
     CURL *easy;

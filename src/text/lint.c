@@ -18,11 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vigia/util.h"
-
-#include "vigia/text.h"
-
 #include "vigia/i18n.h"
+#include "vigia/util.h"
+#include "vigia/text.h"
 
 const char *text_pii_kind_name(enum text_pii_kind k)
 {

@@ -23,7 +23,6 @@
 #include <string.h>
 
 #include "vigia/util.h"
-
 #include "vigia/text.h"
 
 /* The GSM 03.38 basic character set above ASCII, and the ASCII holes. */

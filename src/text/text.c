@@ -42,9 +42,8 @@
 #include <unicode/ustring.h>
 #include <unicode/utext.h>
 
-#include "vigia/util.h"
-
 #include "vigia/i18n.h"
+#include "vigia/util.h"
 
 /* Length meaning "up to the terminating NUL". */
 #define TEXT_NUL SIZE_MAX

@@ -20,11 +20,8 @@
 #include <curses.h>
 
 #include "vigia/util.h"
-
 #include "vigia/model.h"
-
 #include "vigia/app.h"
-
 #include "vigia/tui.h"
 
 /* The smallest terminal the console lays out for. */
@@ -53,9 +50,9 @@ enum tui_screen {
     TUI_SCREEN_REPORT, /* one report, full screen */
     TUI_SCREEN_FORM,   /* new report */
     TUI_SCREEN_HELP,
-    TUI_SCREEN_NAME, /* who is at the keyboard */
-    TUI_SCREEN_VERIFY, /* a report's checklist, status, timeline (tui-verify.c) */
-    TUI_SCREEN_AUDIT,  /* every event, filtered (tui-verify.c) */
+    TUI_SCREEN_NAME,      /* who is at the keyboard */
+    TUI_SCREEN_VERIFY,    /* a report's checklist, status, timeline (tui-verify.c) */
+    TUI_SCREEN_AUDIT,     /* every event, filtered (tui-verify.c) */
     TUI_SCREEN_RESOURCES, /* the referral directory (tui-resource.c) */
     TUI_SCREEN_ROSTER,    /* roster, assign pane, handoff brief (tui-roster.c) */
     TUI_SCREEN_BROADCAST, /* broadcasts: compose, approve, progress (tui-broadcast.c) */

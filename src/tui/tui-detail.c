@@ -15,16 +15,13 @@
 
 #include <curses.h>
 
+#include "vigia/i18n.h"
 #include "vigia/util.h"
-
 #include "vigia/text.h"
-
 #include "vigia/model.h"
-
 #include "vigia/app.h"
 
 #include "private.h"
-#include "vigia/i18n.h"
 
 #define TUI_ITEMS_MAX 16
 
@@ -288,8 +285,7 @@ void tui_detail_draw(struct tui *t)
         int vw = text_width(v), room = width - x0 - 2;
         if (t->search != NULL) {
             /* After the search title, which is the same text as above. */
-            char *st = xasprintf(_(" search \"%s\": %zu found (Esc clears) "), t->search,
-                                 t->total);
+            char *st = xasprintf(_(" search \"%s\": %zu found (Esc clears) "), t->search, t->total);
             room -= text_width(st) + 1;
             free(st);
         }
@@ -409,7 +405,8 @@ void tui_report_draw(struct tui *t)
         t->scroll = t->scroll_max;
     tui_items_draw(t, w, &t->open, 2, 2, width - 3, h - 4, t->scroll);
     /* TRANSLATORS: key hints at the bottom of the full-screen report. */
-    tui_draw_text(w, h - 1, 1, width - 2, _("↑/↓ PgUp/PgDn scroll · v verify · Esc or q back · ? help"),
+    tui_draw_text(w, h - 1, 1, width - 2,
+                  _("↑/↓ PgUp/PgDn scroll · v verify · Esc or q back · ? help"),
                   tui_theme_attr(TUI_ROLE_HINT), false);
     wattrset(w, A_NORMAL);
 }

@@ -14,7 +14,6 @@
 #include <curses.h>
 
 #include "vigia/util.h"
-
 #include "vigia/text.h"
 
 #include "private.h"

@@ -17,7 +17,6 @@
 #include <curses.h>
 
 #include "vigia/util.h"
-
 #include "vigia/text.h"
 
 #include "private.h"

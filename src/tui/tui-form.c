@@ -19,16 +19,13 @@
 
 #include <curses.h>
 
+#include "vigia/i18n.h"
 #include "vigia/util.h"
-
 #include "vigia/text.h"
-
 #include "vigia/model.h"
-
 #include "vigia/app.h"
 
 #include "private.h"
-#include "vigia/i18n.h"
 
 /* The choices of the first-hand field, in cycling order. */
 static const enum model_tri tui_form_tris[] = {MODEL_UNKNOWN, MODEL_YES, MODEL_NO};

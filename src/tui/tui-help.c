@@ -9,12 +9,11 @@
 
 #include <curses.h>
 
+#include "vigia/i18n.h"
 #include "vigia/util.h"
-
 #include "vigia/text.h"
 
 #include "private.h"
-#include "vigia/i18n.h"
 
 /* A row of the help: a section title (keys NULL) or keys and what they do. */
 static const struct tui_help_row {

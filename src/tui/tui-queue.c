@@ -18,16 +18,13 @@
 
 #include <curses.h>
 
+#include "vigia/i18n.h"
 #include "vigia/util.h"
-
 #include "vigia/text.h"
-
 #include "vigia/model.h"
-
 #include "vigia/app.h"
 
 #include "private.h"
-#include "vigia/i18n.h"
 
 /* How far tui_queue_select_id looks for a report, and how many rows at a time. */
 #define TUI_FIND_LIMIT 2048
@@ -360,11 +357,10 @@ static void tui_queue_row(struct tui *t, int y, const struct model_report *r, bo
                        stale && !selected ? base | tui_theme_attr(TUI_ROLE_STALE) : base, true);
     x += tui_draw_text(w, y, x, c->age, age, base, true);
     x += tui_draw_text(w, y, x, 1, " ", base, true);
-    x += tui_draw_text(w, y, x, c->status, model_status_short(r->status),
-                       r->status == MODEL_STATUS_NEW && !selected
-                           ? base | tui_theme_attr(TUI_ROLE_NEW)
-                           : base,
-                       true);
+    x += tui_draw_text(
+        w, y, x, c->status, model_status_short(r->status),
+        r->status == MODEL_STATUS_NEW && !selected ? base | tui_theme_attr(TUI_ROLE_NEW) : base,
+        true);
     x += tui_draw_text(w, y, x, 1, " ", base, true);
     x += tui_draw_text(w, y, x, c->cat, model_category_label(r->category), base, true);
     x += tui_draw_text(w, y, x, 1, " ", base, true);

@@ -33,16 +33,13 @@
 
 #include <curses.h>
 
+#include "vigia/i18n.h"
 #include "vigia/util.h"
-
 #include "vigia/text.h"
-
 #include "vigia/model.h"
-
 #include "vigia/app.h"
 
 #include "private.h"
-#include "vigia/i18n.h"
 
 static volatile sig_atomic_t tui_sig_winch;
 static volatile sig_atomic_t tui_sig_quit;

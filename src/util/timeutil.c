@@ -157,13 +157,13 @@ static int64_t timeutil_unit(const char *w, size_t n)
         const char *word;
         int64_t ms;
     } units[] = {
-        {"s", 1000},        {"sec", 1000},       {"secs", 1000},      {"second", 1000},
-        {"seconds", 1000},  {"seg", 1000},       {"segundo", 1000},   {"segundos", 1000},
-        {"m", 60000},       {"min", 60000},      {"mins", 60000},     {"minute", 60000},
-        {"minutes", 60000}, {"minuto", 60000},   {"minutos", 60000},  {"h", 3600000},
-        {"hr", 3600000},    {"hrs", 3600000},    {"hour", 3600000},   {"hours", 3600000},
-        {"hora", 3600000},  {"horas", 3600000},  {"d", 86400000},     {"day", 86400000},
-        {"days", 86400000}, {"dia", 86400000},   {"dias", 86400000},  {"día", 86400000},
+        {"s", 1000},        {"sec", 1000},      {"secs", 1000},     {"second", 1000},
+        {"seconds", 1000},  {"seg", 1000},      {"segundo", 1000},  {"segundos", 1000},
+        {"m", 60000},       {"min", 60000},     {"mins", 60000},    {"minute", 60000},
+        {"minutes", 60000}, {"minuto", 60000},  {"minutos", 60000}, {"h", 3600000},
+        {"hr", 3600000},    {"hrs", 3600000},   {"hour", 3600000},  {"hours", 3600000},
+        {"hora", 3600000},  {"horas", 3600000}, {"d", 86400000},    {"day", 86400000},
+        {"days", 86400000}, {"dia", 86400000},  {"dias", 86400000}, {"día", 86400000},
         {"días", 86400000},
     };
     for (size_t i = 0; i < UTIL_ARRAY_LEN(units); i++)
@@ -192,8 +192,8 @@ int timeutil_parse(const char *s, int64_t now, int64_t *out)
     }
     if (timeutil_parse_rfc3339(s, out) == 0)
         return 0;
-    if (sscanf(s, "%2d:%2d%n", &h, &m, &n) == 2 && s[n] == '\0' && h < 24 && m < 60 &&
-        h >= 0 && m >= 0) {
+    if (sscanf(s, "%2d:%2d%n", &h, &m, &n) == 2 && s[n] == '\0' && h < 24 && m < 60 && h >= 0 &&
+        m >= 0) {
         time_t t = (time_t)(now / 1000);
         struct tm tm;
         localtime_r(&t, &tm);

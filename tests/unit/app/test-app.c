@@ -20,9 +20,7 @@
 #include <cmocka.h>
 
 #include "vigia/util.h"
-
 #include "vigia/model.h"
-
 #include "vigia/app.h"
 
 static char tmpdir[] = "/tmp/vigia-test-app-XXXXXX";

@@ -21,9 +21,7 @@
 #include <cmocka.h>
 
 #include "vigia/util.h"
-
 #include "vigia/model.h"
-
 #include "vigia/config.h"
 
 #define NOW 1795348800000LL /* 2026-11-22T12:00:00Z */

@@ -16,7 +16,6 @@
 #include <cmocka.h>
 
 #include "vigia/util.h"
-
 #include "vigia/model.h"
 
 static struct model_check_item item(const char *key, const char *brief, int w, int wno, bool source)

@@ -18,7 +18,6 @@
 #include <cmocka.h>
 
 #include "vigia/util.h"
-
 #include "vigia/model.h"
 
 static const struct model_evidence none = {false, false};

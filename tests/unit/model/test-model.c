@@ -17,7 +17,6 @@
 #include <cmocka.h>
 
 #include "vigia/util.h"
-
 #include "vigia/model.h"
 
 #define NOW 1795348800000LL /* 2026-11-22T12:00:00Z */

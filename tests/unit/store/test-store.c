@@ -27,9 +27,7 @@
 #include <sqlite3.h>
 
 #include "vigia/util.h"
-
 #include "vigia/model.h"
-
 #include "vigia/store.h"
 
 static char tmpdir[] = "/tmp/vigia-test-store-XXXXXX";

@@ -17,7 +17,6 @@
 #include <cmocka.h>
 
 #include "vigia/util.h"
-
 #include "vigia/text.h"
 
 #define A_ACUTE "\xC3\xA1"       /* á, not GSM */

@@ -25,7 +25,6 @@
 #include <cmocka.h>
 
 #include "vigia/util.h"
-
 #include "vigia/text.h"
 
 /* Grapheme samples, spelt out in bytes so the file stays ASCII. */
