@@ -956,9 +956,9 @@ int app_practice_export(struct app *a, const char *id, FILE *out, char **err)
         fprintf(out, "  - name: \"Verifier %zu\"\n    answers:\n      - incident: real\n", k + 1);
         for (size_t i = 0; i < v.list->n; i++) {
             const struct app_check *c = &v.checks[i];
-            if (c->by &&
+            /* The prefix first: a shorter "by" must not be read past its end. */
+            if (c->by && strncmp(c->by, APP_VERIFIER_BY, strlen(APP_VERIFIER_BY)) == 0 &&
                 strncmp(c->by + strlen(APP_VERIFIER_BY), vnames[k], strlen(vnames[k])) == 0 &&
-                strncmp(c->by, APP_VERIFIER_BY, strlen(APP_VERIFIER_BY)) == 0 &&
                 (seen == 0 || c->at < seen))
                 seen = c->at;
         }
