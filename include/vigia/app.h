@@ -401,8 +401,17 @@ struct app_sync_status {
  * one-line invite for the other devices (newly allocated). Needs the relay.
  */
 int app_network_create(struct app *a, const char *relay_url, char **invite, char **err);
-/** Join the network of @invite with this database (no relay needed until sync). */
-int app_network_join(struct app *a, const char *invite, const char *device_name, char **err);
+/**
+ * Join the network of @invite with this database (no relay needed until sync).
+ * An invite made where personal data was unlocked carries the network's
+ * personal-data key; it is kept here wrapped under @pass (this device's
+ * passphrase), so contacts taken on any laptop open on all. @pass may be NULL
+ * only for an invite without that key.
+ */
+int app_network_join(struct app *a, const char *invite, const char *device_name, const char *pass,
+                     char **err);
+/** True when @invite carries the network's personal-data key. */
+bool app_invite_has_vault(const char *invite);
 /** The invite of this database's network; newly allocated. */
 int app_network_invite(struct app *a, char **invite, char **err);
 /**

@@ -98,6 +98,9 @@ struct sync_invite {
         int64_t epoch;
         unsigned char key[SYNC_KEY_BYTES];
     } keys[16];
+    /* The network's personal-data (vault) key, when the inviter had it unlocked. */
+    bool has_vault;
+    unsigned char vault[SYNC_KEY_BYTES];
 };
 /** One line of text ("vigia-invite-1." + base64url JSON); newly allocated. */
 char *sync_invite_format(const struct sync_invite *inv);
@@ -182,7 +185,7 @@ int sync_session_receive(struct sync_session *ss, const char *body, size_t len, 
  */
 int sync_network_join(struct store *s, const struct sync_invite *inv, const char *name, char **err);
 /** The invite for this database's network (all its epochs' keys); newly allocated. */
-int sync_network_invite(struct store *s, char **out, char **err);
+int sync_network_invite(struct store *s, const unsigned char *vault, char **out, char **err);
 /**
  * Prepare a new key epoch: mark @remove devices (ids, NULL-terminated) as
  * removed and seal the new key to every other device (keyshares rows). The

@@ -152,8 +152,11 @@ int app_network_create(struct app *a, const char *relay_url, char **invite, char
     name = app_sync_device_name(a);
     rc = sync_network_join(a->store, &inv, name, err);
     free(name);
-    if (rc == 0)
+    if (rc == 0) {
+        /* The invite carries the personal-data key too when it is unlocked here. */
+        inv.has_vault = app_vault_key(a, inv.vault, NULL) == 0;
         *invite = sync_invite_format(&inv);
+    }
 out:
     app_sync_reply_fini(&r);
     sodium_memzero(verifier, sizeof verifier);
@@ -165,7 +168,22 @@ out:
     return rc;
 }
 
-int app_network_join(struct app *a, const char *invite, const char *device_name, char **err)
+_Static_assert(SYNC_KEY_BYTES == APP_VAULT_KEY_BYTES, "the invite carries the vault key");
+
+bool app_invite_has_vault(const char *invite)
+{
+    struct sync_invite inv;
+    bool has;
+
+    if (sync_invite_parse(invite, &inv, NULL) != 0)
+        return false;
+    has = inv.has_vault;
+    sync_invite_fini(&inv);
+    return has;
+}
+
+int app_network_join(struct app *a, const char *invite, const char *device_name, const char *pass,
+                     char **err)
 {
     struct sync_invite inv;
     char *name;
@@ -173,16 +191,32 @@ int app_network_join(struct app *a, const char *invite, const char *device_name,
 
     if (sync_invite_parse(invite, &inv, err) != 0)
         return -1;
-    name = device_name ? xstrdup(device_name) : app_sync_device_name(a);
-    rc = sync_network_join(a->store, &inv, name, err);
-    free(name);
+    if (inv.has_vault && pass == NULL) {
+        util_seterr(err, "%s",
+                    _("this invite carries the network's personal-data key: a passphrase for "
+                      "this device is needed to keep it"));
+        sync_invite_fini(&inv);
+        return -1;
+    }
+    /* The key first: if the passphrase is refused, nothing has been joined. */
+    rc = inv.has_vault ? app_vault_adopt(a, inv.vault, pass, err) : 0;
+    if (rc == 0) {
+        name = device_name ? xstrdup(device_name) : app_sync_device_name(a);
+        rc = sync_network_join(a->store, &inv, name, err);
+        free(name);
+    }
     sync_invite_fini(&inv);
     return rc;
 }
 
 int app_network_invite(struct app *a, char **invite, char **err)
 {
-    return sync_network_invite(a->store, invite, err);
+    unsigned char vault[APP_VAULT_KEY_BYTES];
+    bool unlocked = app_vault_key(a, vault, NULL) == 0;
+    int rc = sync_network_invite(a->store, unlocked ? vault : NULL, invite, err);
+
+    sodium_memzero(vault, sizeof vault);
+    return rc;
 }
 
 int app_network_devices(struct app *a, char **text, bool json, char **err)

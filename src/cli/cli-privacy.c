@@ -108,6 +108,11 @@ static char *cli_ask(const char *prompt, char **err)
 /* The current passphrase: VIGIA_PASSPHRASE_FILE, else asked. */
 static char *cli_passphrase(const char *prompt, char **err)
 {
+    return cli_privacy_passphrase(prompt, err);
+}
+
+char *cli_privacy_passphrase(const char *prompt, char **err)
+{
     const char *file = getenv("VIGIA_PASSPHRASE_FILE");
 
     if (file != NULL && *file != '\0')

@@ -71,7 +71,7 @@ static int cli_network_usage(void)
 int cli_network(const struct cli_global *g, int argc, char **argv)
 {
     struct app *a = NULL;
-    char *err = NULL, *out = NULL;
+    char *err = NULL, *out = NULL, *pass = NULL;
     const char *sub = argc > 1 ? argv[1] : NULL;
     int rc = 1;
 
@@ -114,7 +114,13 @@ int cli_network(const struct cli_global *g, int argc, char **argv)
             return cli_usage_error(_("network join needs an invite"));
         if ((a = cli_open(g, false)) == NULL)
             return 1;
-        if (app_network_join(a, invite, name, &err) != 0)
+        if (app_invite_has_vault(invite)) {
+            /* TRANSLATORS: asked when an invite carries the personal-data key. */
+            pass = cli_privacy_passphrase(_("Passphrase for personal data on this device: "), &err);
+            if (pass == NULL)
+                goto fail;
+        }
+        if (app_network_join(a, invite, name, pass, &err) != 0)
             goto fail;
         fprintf(stderr, "vigia: %s\n", _("joined the network; run 'vigia sync' to exchange"));
         rc = 0;
@@ -176,10 +182,12 @@ int cli_network(const struct cli_global *g, int argc, char **argv)
     } else {
         return cli_network_usage();
     }
+    app_passphrase_free(&pass);
     free(out);
     app_free(&a);
     return rc;
 fail:
+    app_passphrase_free(&pass);
     free(out);
     app_free(&a);
     return cli_fail(err);

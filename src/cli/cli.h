@@ -49,6 +49,11 @@ int cli_sync(const struct cli_global *g, int argc, char **argv);
 int cli_thread(const struct cli_global *g, int argc, char **argv);
 /** `vigia verifier|shifts|oncall|assign|assignment|handoff` (cli-roster.c). */
 int cli_roster(const struct cli_global *g, int argc, char **argv);
+/**
+ * A passphrase from VIGIA_PASSPHRASE_FILE, else asked on the terminal without
+ * echo (cli-privacy.c). Free with app_passphrase_free; NULL with *err.
+ */
+char *cli_privacy_passphrase(const char *prompt, char **err);
 /** `vigia resource add|import|search|show|remove` and `vigia refer` (cli-resource.c). */
 int cli_resource(const struct cli_global *g, int argc, char **argv);
 /** `vigia practice FILE ...` (cli-practice.c). */

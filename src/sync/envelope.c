@@ -330,6 +330,12 @@ char *sync_invite_format(const struct sync_invite *inv)
         free(b64);
     }
     json_object_set_new(o, "keys", keys);
+    if (inv->has_vault) {
+        b64 = sync_b64_encode(inv->vault, SYNC_KEY_BYTES);
+        json_object_set_new(o, "vault", json_string(b64));
+        sodium_memzero(b64, strlen(b64));
+        free(b64);
+    }
     js = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(o);
     b64 = sync_b64_encode(js, strlen(js));
@@ -396,6 +402,23 @@ int sync_invite_parse(const char *text, struct sync_invite *inv, char **err)
         sodium_memzero(key, klen);
         free(key);
         inv->nkeys++;
+    }
+    if ((v = json_object_get(o, "vault")) != NULL) {
+        unsigned char *key = NULL;
+        size_t klen = 0;
+        if (!json_is_string(v) || sync_b64_decode(json_string_value(v), &key, &klen) != 0 ||
+            klen != SYNC_KEY_BYTES) {
+            if (key != NULL) {
+                sodium_memzero(key, klen);
+                free(key);
+            }
+            util_seterr(err, _("invite is damaged (bad personal-data key)"));
+            goto out;
+        }
+        memcpy(inv->vault, key, SYNC_KEY_BYTES);
+        inv->has_vault = true;
+        sodium_memzero(key, klen);
+        free(key);
     }
     rc = 0;
     for (size_t i = 0; i < inv->nkeys; i++)

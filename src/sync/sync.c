@@ -795,7 +795,7 @@ int sync_network_join(struct store *s, const struct sync_invite *inv, const char
     return rc == STORE_OK ? 0 : -1;
 }
 
-int sync_network_invite(struct store *s, char **out, char **err)
+int sync_network_invite(struct store *s, const unsigned char *vault, char **out, char **err)
 {
     struct sync_invite inv;
     char *net = NULL;
@@ -820,6 +820,10 @@ int sync_network_invite(struct store *s, char **out, char **err)
             inv.keys[inv.nkeys].epoch = e;
             inv.nkeys++;
         }
+    }
+    if (vault != NULL) {
+        inv.has_vault = true;
+        memcpy(inv.vault, vault, SYNC_KEY_BYTES);
     }
     *out = sync_invite_format(&inv);
     sync_invite_fini(&inv);

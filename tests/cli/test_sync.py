@@ -546,6 +546,50 @@ def t_rotate():
 
 
 @test
+def t_personal_data_key():
+    """an invite made unlocked carries the personal-data key: B opens A's caller contact"""
+    env = dict(ENV, VIGIA_PWHASH="fast", VIGIA_NO_KEYRING="1")
+    pa, pb = os.path.join(TMP, "pass-d"), os.path.join(TMP, "pass-e")
+    for path, text in ((pa, "correct horse battery staple\n"), (pb, "another long passphrase\n")):
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, 0o600)
+    D, E = Device("d"), Device("e")
+
+    def run(dev, *args, passfile=None, check=True):
+        e = dict(env)
+        if passfile:
+            e["VIGIA_PASSPHRASE_FILE"] = passfile
+        p = subprocess.run([VIGIA, "--db", dev.db, "--as", "tester-" + dev.name] + list(args),
+                           env=e, capture_output=True, text=True, timeout=60)
+        assert not check or p.returncode == 0, (args, p.returncode, p.stdout, p.stderr)
+        return p
+
+    run(D, "passphrase", "set", "--new-file", pa)
+    rid = run(D, "report", "add", "--location", "Corner", "--what", "vans",
+              "--contact", "+1 555 0177").stdout.strip()
+    run(D, "network", "create", "--relay", relay.url)
+    locked = run(D, "network", "invite").stdout.strip()
+    unlocked = run(D, "network", "invite", passfile=pa).stdout.strip()
+    assert "vault" not in b64url_dec(locked[len("vigia-invite-1."):]).decode()
+    assert "vault" in b64url_dec(unlocked[len("vigia-invite-1."):]).decode()
+    # Without a passphrase for this device the key is not accepted, and nothing is joined.
+    p = run(E, "network", "join", unlocked, check=False)
+    assert p.returncode == 1 and "passphrase" in p.stderr, p.stderr
+    run(E, "network", "join", unlocked, passfile=pb)
+    run(D, "sync", "--once")
+    run(E, "sync", "--once")
+    shown = run(E, "report", "show", rid, "--json", passfile=pb).stdout
+    assert json.loads(shown)["contact"] == "+15550177", shown
+    shown = run(E, "report", "show", rid, "--json").stdout
+    assert "+15550177" not in shown, shown
+    for path in (E.db, E.db + "-wal"):
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                assert b"5550177" not in f.read(), path
+
+
+@test
 def t_relay_stops():
     """the relay stops cleanly on SIGTERM, with no sanitizer report"""
     relay.stop()
