@@ -31,6 +31,15 @@ struct store {
 sqlite3_stmt *store_stmt(struct store *s, const char *sql, char **err);
 /** Translate a SQLite result code into a store_error and set *err with @what as context. */
 int store_fail(struct store *s, int rc, const char *what, char **err);
+/** Reset @st and clear its bindings, ready for its next use. */
+void store_stmt_done(sqlite3_stmt *st);
+/**
+ * Step @st for a single row: STORE_OK when one is ready to read,
+ * STORE_ERR_NOT_FOUND when there is none (*err untouched: the caller names
+ * what is missing), or another error with *err set. The caller reads the row,
+ * then calls store_stmt_done.
+ */
+int store_step_one(struct store *s, sqlite3_stmt *st, const char *what, char **err);
 /** Bind a store_val to parameter @i. */
 int store_bind(sqlite3_stmt *st, int i, const struct store_val *v);
 /** Copy a text column (NULL stays NULL); caller frees. */

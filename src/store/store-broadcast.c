@@ -74,18 +74,12 @@ int store_subscriber_find(struct store *s, const char *contact, const char *chan
     sqlite3_bind_text(st, 1, contact, -1, SQLITE_STATIC);
     if (channel)
         sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    rc = store_step_one(s, st, "reading a subscriber", err);
+    if (rc == STORE_OK)
         store_sub_from_row(st, out);
-        rc = STORE_OK;
-    } else if (rc == SQLITE_DONE) {
+    else if (rc == STORE_ERR_NOT_FOUND)
         util_seterr(err, _("no subscriber %s"), contact);
-        rc = STORE_ERR_NOT_FOUND;
-    } else {
-        rc = store_fail(s, rc, "reading a subscriber", err);
-    }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
+    store_stmt_done(st);
     return rc;
 }
 
@@ -151,8 +145,8 @@ int store_broadcast_get(struct store *s, const char *id, struct store_broadcast 
     if (st == NULL)
         return STORE_ERR_IO;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    rc = store_step_one(s, st, "reading a broadcast", err);
+    if (rc == STORE_OK) {
         snprintf(b->id, sizeof b->id, "%s", (const char *)sqlite3_column_text(st, 0));
         b->report_ids = store_col_text(st, 1);
         b->audience = store_col_text(st, 2);
@@ -171,15 +165,9 @@ int store_broadcast_get(struct store *s, const char *id, struct store_broadcast 
         b->expires_at = sqlite3_column_int64(st, 15);
         b->hold_until = sqlite3_column_int64(st, 16);
         b->progress = store_col_text(st, 17);
-        rc = STORE_OK;
-    } else if (rc == SQLITE_DONE) {
+    } else if (rc == STORE_ERR_NOT_FOUND)
         util_seterr(err, _("no broadcast with id %s"), id);
-        rc = STORE_ERR_NOT_FOUND;
-    } else {
-        rc = store_fail(s, rc, "reading a broadcast", err);
-    }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
+    store_stmt_done(st);
     return rc;
 }
 

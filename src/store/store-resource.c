@@ -134,18 +134,12 @@ int store_resource_get(struct store *s, const char *id, struct model_resource *o
     if (st == NULL)
         return STORE_ERR_IO;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    rc = store_step_one(s, st, "reading a resource", err);
+    if (rc == STORE_OK)
         store_resource_row(st, out);
-        rc = STORE_OK;
-    } else if (rc == SQLITE_DONE) {
+    else if (rc == STORE_ERR_NOT_FOUND)
         util_seterr(err, _("no resource with id %s"), id);
-        rc = STORE_ERR_NOT_FOUND;
-    } else {
-        rc = store_fail(s, rc, "reading a resource", err);
-    }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
+    store_stmt_done(st);
     return rc;
 }
 

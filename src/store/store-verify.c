@@ -20,12 +20,6 @@
 
 #include "private.h"
 
-static void store_stmt_done(sqlite3_stmt *st)
-{
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-}
-
 int store_incident_root(struct store *s, const char *id, char root[ULID_LEN + 1], char **err)
 {
     sqlite3_stmt *st =
@@ -36,16 +30,11 @@ int store_incident_root(struct store *s, const char *id, char root[ULID_LEN + 1]
     if (st == NULL)
         return STORE_ERR_IO;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    rc = store_step_one(s, st, "reading an incident", err);
+    if (rc == STORE_OK)
         snprintf(root, ULID_LEN + 1, "%s", (const char *)sqlite3_column_text(st, 0));
-        rc = STORE_OK;
-    } else if (rc == SQLITE_DONE) {
+    else if (rc == STORE_ERR_NOT_FOUND)
         util_seterr(err, _("no report with id %s"), id);
-        rc = STORE_ERR_NOT_FOUND;
-    } else {
-        rc = store_fail(s, rc, "reading an incident", err);
-    }
     store_stmt_done(st);
     return rc;
 }

@@ -337,6 +337,23 @@ sqlite3_stmt *store_stmt(struct store *s, const char *sql, char **err)
     return st;
 }
 
+void store_stmt_done(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+int store_step_one(struct store *s, sqlite3_stmt *st, const char *what, char **err)
+{
+    int rc = sqlite3_step(st);
+
+    if (rc == SQLITE_ROW)
+        return STORE_OK;
+    if (rc == SQLITE_DONE)
+        return STORE_ERR_NOT_FOUND;
+    return store_fail(s, rc, what, err);
+}
+
 int store_bind(sqlite3_stmt *st, int i, const struct store_val *v)
 {
     switch (v->type) {
