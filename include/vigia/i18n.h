@@ -10,8 +10,16 @@
 #include <libintl.h>
 #define _(s) gettext(s)
 #define NG_(s, p, n) ngettext(s, p, n)
-#define C_(ctx, s) pgettext_aux(NULL, ctx "\004" s, s)
+/* A message in a context: the catalogue's key is "context\004message". */
+__attribute__((format_arg(2))) static inline const char *vigia_pgettext(const char *key,
+                                                                        const char *msgid)
+{
+    const char *t = gettext(key);
+    return t == key ? msgid : t;
+}
+#define C_(ctx, s) vigia_pgettext(ctx "\004" s, s)
 #else
+#define C_(ctx, s) ((char *)(s))
 #define _(s) ((char *)(s))
 #define NG_(s, p, n) ((n) == 1 ? (char *)(s) : (char *)(p))
 #endif

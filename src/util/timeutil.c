@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "vigia/i18n.h"
 #include "vigia/util.h"
 
 static int64_t timeutil_fixed;
@@ -247,18 +248,22 @@ void timeutil_age(int64_t age, char out[8])
     if (age < 0)
         age = 0;
     int64_t mins = age / 60000;
+    /*
+     * TRANSLATORS: ages in the queue's age column, which is 4 columns wide:
+     * keep each translation as short ("4m", "2h", "3d", "2w").
+     */
     if (mins < 1)
-        snprintf(out, 8, "now");
+        snprintf(out, 8, "%s", C_("age", "now"));
     else if (mins < 60)
-        snprintf(out, 8, "%dm", (int)mins);
+        snprintf(out, 8, C_("age", "%dm"), (int)mins);
     else if (mins < 48 * 60)
-        snprintf(out, 8, "%dh", (int)(mins / 60));
+        snprintf(out, 8, C_("age", "%dh"), (int)(mins / 60));
     else if (mins < 14 * 1440)
-        snprintf(out, 8, "%dd", (int)(mins / 1440));
+        snprintf(out, 8, C_("age", "%dd"), (int)(mins / 1440));
     else if (mins < 999LL * 7 * 1440)
-        snprintf(out, 8, "%dw", (int)(mins / (7 * 1440)));
+        snprintf(out, 8, C_("age", "%dw"), (int)(mins / (7 * 1440)));
     else
-        snprintf(out, 8, "old");
+        snprintf(out, 8, "%s", C_("age", "old"));
 }
 
 void timeutil_hhmm(int64_t ms, char out[8])

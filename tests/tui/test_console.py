@@ -378,6 +378,9 @@ def _():
     c = Console(["--db", db, "--as", "ana", "--lang", "es"])
     s = c.wait("Hardware store")
     assert "? ayuda" in s, s
+    # The ages are translated too: a report taken a moment ago is "ya".
+    row = [line for line in s.splitlines() if "Eastlake · Hardware" in line]
+    assert row and " ya " in row[0] and "now" not in row[0], row
     c.keys("n")
     s = c.wait("Ubicación")
     c.keys("Escape")
