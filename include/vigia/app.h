@@ -517,10 +517,43 @@ int app_subscriber_optout(struct app *a, const char *who, size_t *count, char **
 /**
  * The inbound path: a reply @text from @from on @channel. When it is an
  * opt-out word (config broadcast.optout_words, any language) the
- * subscription is opted out and *opted_out set.
+ * subscription is opted out and *opted_out set. While personal data is
+ * locked no subscriber can be found by contact: the opt-out is kept (sealed)
+ * and applied at the next unlock, and this returns APP_LOCKED.
  */
 int app_subscriber_reply(struct app *a, const char *channel, const char *from, const char *text,
                          bool *opted_out, char **err);
+/**
+ * Apply the STOP replies kept while locked (the vault must be unlocked; does
+ * nothing otherwise). *applied (may be NULL) gets the subscriptions opted out.
+ */
+int app_subscriber_pending_apply(struct app *a, size_t *applied, char **err);
+
+/** One subscriber as `subscriber list` shows it (src/app/app-subscriber.c). */
+struct app_subscriber_row {
+    char id[ULID_LEN + 1];
+    char *contact;  /* masked ("+•••••••••09"), in full when asked, NULL when locked */
+    bool locked;    /* sealed and this device cannot open it now */
+    char *channel;  /* sms, telegram... */
+    char *language; /* "en" */
+    char *areas;    /* NULL: every area */
+    int64_t opted_out_at, created_at;
+};
+/**
+ * Every subscriber (opted-out ones too with @all), oldest first. Contacts
+ * are masked unless @reveal, which needs personal data unlocked (-1 with
+ * *err otherwise). *rows newly allocated (app_subscriber_rows_free).
+ */
+int app_subscriber_list(struct app *a, bool all, bool reveal, struct app_subscriber_row **rows,
+                        size_t *n, char **err);
+void app_subscriber_rows_free(struct app_subscriber_row **rows, size_t n);
+/** The row as one JSON object (snake_case, RFC 3339); newly allocated. */
+char *app_subscriber_json(const struct app_subscriber_row *r);
+/**
+ * A contact masked for the screen: "+15558675309" as "+•••••••••09" (the
+ * first + or @ and the last two characters kept when longer than six).
+ */
+char *app_contact_mask(const char *contact);
 
 /** What to draft. Lists are comma-separated; NULL takes the default. */
 struct app_draft {
@@ -829,7 +862,21 @@ struct app_practice_options {
     const char *actor;       /* the trainee (--as) */
     double speed;            /* scenario seconds per real second; <= 0: 1 */
     bool headless;           /* app_practice_headless will play it: the run lies in the past */
+    /* Several trainees (app-practice-relay.c): one practice network on this relay. */
+    const char *relay;  /* --relay URL; NULL: a run of one */
+    const char *join;   /* --join CODE: a trainee in the leader's run; NULL: lead it */
+    size_t trainees;    /* leading headless: wait for this many to join before 00:00 */
+    int wait_s;         /* how long to wait for the leader or the trainees (0: 120 s) */
+    void (*announce)(const char *code, void *data); /* leading: the join code is ready */
+    void *announce_data;
 };
+/** The sync_state key that marks a practice sandbox: it never joins a real network. */
+#define APP_PRACTICE_SANDBOX_KEY "practice.sandbox"
+/**
+ * True when @text is a practice join code ("7KQM-2XPD-9F3T-HB4C"); *norm
+ * (16 bytes + NUL, may be NULL) gets it without dashes, upper case.
+ */
+bool app_practice_code_parse(const char *text, char norm[17]);
 /**
  * Load the scenario, create a fresh sandbox (refusing the real database,
  * and any existing file an earlier practice run did not make), add the
@@ -852,6 +899,12 @@ void app_practice_pause(struct app_practice *p, int64_t real_now);
 bool app_practice_paused(const struct app_practice *p);
 /** A trainer's inject key: the next call arrives now; 0 when none was left. */
 int app_practice_inject(struct app_practice *p, int64_t real_now);
+/** True when this console plays the timeline (a run of one, or the run's leader). */
+bool app_practice_plays(const struct app_practice *p);
+/** The console closed: a shared run says so to the others (the leader ends it for all). */
+void app_practice_finish(struct app_practice *p);
+/** The join code of a shared run (NULL: a run of one); borrowed. */
+const char *app_practice_code(const struct app_practice *p);
 /** True once every call was played and the scenario's time is up. */
 bool app_practice_over(const struct app_practice *p);
 /** "PRACTICE · title · 03:12/20:00 ×4 · …"; newly allocated. */

@@ -212,6 +212,19 @@ int store_open_text(struct store *s, const char *table, const char *col, const c
 /** True when @value is in the sealed format. */
 bool store_vault_is_sealed(const char *value);
 
+#define STORE_VAULT_TAG_LEN 32
+/**
+ * The blind index of a contact: 32 hex digits of BLAKE2b keyed with a key
+ * derived (crypto_kdf, context "vgsubtag") from the vault's secret key, over
+ * @channel, a NUL and the normalised @contact. Every device holding the
+ * network's vault key computes the same tag, so subscribers.contact_tag finds
+ * a subscriber without opening every sealed contact, and without the key the
+ * tag tells nothing (a phone number cannot be tried against it).
+ * STORE_ERR_LOCKED when the vault is locked, STORE_ERR_NOT_FOUND without one.
+ */
+int store_vault_tag(struct store *s, const char *channel, const char *contact,
+                    char out[STORE_VAULT_TAG_LEN + 1], char **err);
+
 /* ---- privacy: retention and wiping (src/store/store-privacy.c) ----------- */
 
 /** What a purge removed: counts only. */
@@ -495,11 +508,43 @@ struct store_subscriber {
 void store_subscriber_fini(struct store_subscriber *sub);
 /**
  * Find a subscriber by (@contact, @channel), or with @channel NULL by id or
- * contact on any channel. STORE_ERR_NOT_FOUND when none; @out is filled on
- * success (free with store_subscriber_fini).
+ * (without a vault) contact on any channel. STORE_ERR_NOT_FOUND when none;
+ * @out is filled on success (free with store_subscriber_fini; its contact is
+ * as stored, maybe sealed). With a vault the look-up goes by contact_tag,
+ * then through the rows without a tag yet (opened one by one), and needs the
+ * vault unlocked: STORE_ERR_LOCKED otherwise (src/store/store-subscriber.c).
  */
 int store_subscriber_find(struct store *s, const char *contact, const char *channel,
                           struct store_subscriber *out, char **err);
+/**
+ * Tag the subscribers whose contact_tag is missing (or, with @all, differs
+ * from what the vault's key gives: after adopting a network's key), through
+ * store_write so other devices get the tags. Needs the vault unlocked;
+ * without a vault it does nothing. *n (may be NULL) gets rows tagged.
+ */
+int store_subscriber_tag_fill(struct store *s, bool all, size_t *n, char **err);
+/**
+ * A STOP reply received while the vault is locked: kept (contact sealed)
+ * in subscriber_optouts, local to this database, until an unlock applies it.
+ */
+int store_optout_pending_add(struct store *s, const char *channel, const char *contact,
+                             int64_t at, char **err);
+struct store_optout_pending {
+    char id[ULID_LEN + 1];
+    char *channel, *contact; /* contact opened */
+    int64_t at;
+};
+/**
+ * The waiting STOP replies, oldest first, opened (the vault must be
+ * unlocked; ones sealed under another key are left out). *rows newly
+ * allocated (store_optout_pending_free). store_optout_pending_count needs no key.
+ */
+int store_optout_pending_list(struct store *s, struct store_optout_pending **rows, size_t *n,
+                              char **err);
+int store_optout_pending_count(struct store *s, size_t *n, char **err);
+void store_optout_pending_free(struct store_optout_pending **rows, size_t n);
+/** Forget one waiting STOP reply (inside the caller's transaction). */
+int store_optout_pending_done(struct store *s, const char *id, char **err);
 /** Call @fn for every subscriber (opted-out ones only with @opted_out_too); stop on non-zero. */
 int store_subscriber_foreach(struct store *s, bool opted_out_too,
                              int (*fn)(const struct store_subscriber *sub, void *data), void *data,

@@ -111,7 +111,12 @@ int app_subscriber_add(struct app *a, const char *contact, const char *channel,
         return -1;
     }
     frc = store_subscriber_find(a->store, norm, model_channel_name(ch), &old, NULL);
-    if (frc == STORE_OK) {
+    if (frc == STORE_ERR_LOCKED) {
+        /* Without the key the same number cannot be recognised: it would be sent to twice. */
+        util_seterr(err, "%s",
+                    _("cannot add a subscriber while personal data is locked (an existing one "
+                      "could not be recognised): run 'vigia unlock' first"));
+    } else if (frc == STORE_OK) {
         /* A duplicate: merge areas, take the newer language, keep an opt-out. */
         struct buf u;
         buf_init(&u);
@@ -142,11 +147,18 @@ int app_subscriber_add(struct app *a, const char *contact, const char *channel,
         store_subscriber_fini(&old);
         *merged = true;
     } else if (frc == STORE_ERR_NOT_FOUND) {
+        /* With a vault: the keyed tag that finds it again (the contact itself is sealed). */
+        char tag[STORE_VAULT_TAG_LEN + 1];
+        int trc = store_vault_tag(a->store, model_channel_name(ch), norm, tag, NULL);
         ulid_new(now, id);
         struct store_col cols[] = {
-            {"contact", store_text(norm)},      {"channel", store_text(model_channel_name(ch))},
-            {"language", store_text(language)}, {"areas", store_text(*alist ? alist : NULL)},
-            {"created_at", store_int(now)},     {"updated_at", store_int(now)},
+            {"contact", store_text(norm)},
+            {"channel", store_text(model_channel_name(ch))},
+            {"language", store_text(language)},
+            {"areas", store_text(*alist ? alist : NULL)},
+            {"created_at", store_int(now)},
+            {"updated_at", store_int(now)},
+            {"contact_tag", store_text(trc == STORE_OK ? tag : NULL)},
         };
         rc = store_write(a->store, "subscribers", id, cols, UTIL_ARRAY_LEN(cols), err);
     } else {
@@ -199,6 +211,12 @@ int app_subscriber_import(struct app *a, const char *file, struct app_import_res
     int rc = -1;
 
     memset(res, 0, sizeof *res);
+    if (app_vault_state(a) == APP_VAULT_LOCKED) {
+        util_seterr(err, "%s",
+                    _("cannot import subscribers while personal data is locked (numbers already "
+                      "subscribed could not be recognised): run 'vigia unlock' first"));
+        return -1;
+    }
     if ((rc = util_read_file(file, &data, &len)) != 0) {
         util_seterr(err, _("cannot read %s: %s"), file, strerror(-rc));
         return -1;
@@ -313,11 +331,16 @@ int app_subscriber_optout(struct app *a, const char *who, size_t *count, char **
             char *norm = model_subscriber_contact(chans[i], who, a->config.default_country, NULL);
             if (norm == NULL)
                 continue;
-            if (store_subscriber_find(a->store, norm, model_channel_name(chans[i]), &sub, NULL) ==
-                STORE_OK) {
+            int frc = store_subscriber_find(a->store, norm, model_channel_name(chans[i]), &sub, NULL);
+            if (frc == STORE_OK) {
                 rc = app_optout_one(a, &sub, "by contact", err);
                 *count += rc == 0;
                 store_subscriber_fini(&sub);
+            } else if (frc == STORE_ERR_LOCKED) {
+                util_seterr(err, "%s",
+                            _("personal data is locked: run 'vigia unlock' to opt out by contact, "
+                              "or give the subscriber's id"));
+                rc = -1;
             }
             free(norm);
         }
@@ -342,7 +365,7 @@ int app_subscriber_reply(struct app *a, const char *channel, const char *from, c
     int ch = model_channel_parse(channel);
     char *norm;
     bool hit = false;
-    int rc = -1;
+    int rc = -1, frc;
 
     *opted_out = false;
     if (ch < 0) {
@@ -362,7 +385,25 @@ int app_subscriber_reply(struct app *a, const char *channel, const char *from, c
         rc = 0;
         goto out;
     }
-    if (store_subscriber_find(a->store, norm, model_channel_name(ch), &sub, NULL) != STORE_OK) {
+    frc = store_subscriber_find(a->store, norm, model_channel_name(ch), &sub, NULL);
+    if (frc == STORE_ERR_LOCKED) {
+        /*
+         * Locked: nobody can be found by contact. Keep the STOP, sealed, and
+         * apply it at the next unlock; nothing is sent before that (sending
+         * needs the key too).
+         */
+        if (store_begin(a->store, err) == STORE_OK &&
+            store_optout_pending_add(a->store, model_channel_name(ch), norm, timeutil_now_ms(),
+                                     err) == STORE_OK &&
+            store_event(a->store, a->actor, "subscriber.optout_pending", NULL, "by reply", err) ==
+                STORE_OK &&
+            store_commit(a->store, err) == STORE_OK)
+            rc = APP_LOCKED;
+        else
+            store_rollback(a->store);
+        goto out;
+    }
+    if (frc != STORE_OK) {
         rc = 0; /* not a subscriber: nothing to do */
         goto out;
     }
@@ -378,6 +419,49 @@ int app_subscriber_reply(struct app *a, const char *channel, const char *from, c
 out:
     config_send_fini(&cs);
     free(norm);
+    return rc;
+}
+
+int app_subscriber_pending_apply(struct app *a, size_t *applied, char **err)
+{
+    struct store_optout_pending *rows = NULL;
+    size_t n = 0, waiting = 0;
+    int rc = -1;
+
+    if (applied != NULL)
+        *applied = 0;
+    if (app_vault_state(a) != APP_VAULT_UNLOCKED)
+        return 0;
+    if (store_optout_pending_count(a->store, &waiting, err) != STORE_OK)
+        return -1;
+    if (waiting == 0)
+        return 0;
+    if (store_optout_pending_list(a->store, &rows, &n, err) != STORE_OK)
+        return -1;
+    if (store_begin(a->store, err) != STORE_OK)
+        goto out;
+    rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        struct store_subscriber sub;
+        int frc = store_subscriber_find(a->store, rows[i].contact, rows[i].channel, &sub, NULL);
+        if (frc == STORE_OK) {
+            rc = app_optout_one(a, &sub, "by reply received while locked", err);
+            if (rc == 0 && applied != NULL)
+                (*applied)++;
+            store_subscriber_fini(&sub);
+        } else if (frc != STORE_ERR_NOT_FOUND) { /* not a subscriber: nothing to do */
+            util_seterr(err, "%s", _("cannot read subscribers"));
+            rc = -1;
+        }
+        if (rc == 0 && store_optout_pending_done(a->store, rows[i].id, err) != STORE_OK)
+            rc = -1;
+    }
+    if (rc == 0 && store_commit(a->store, err) != STORE_OK)
+        rc = -1;
+    if (rc != 0)
+        store_rollback(a->store);
+out:
+    store_optout_pending_free(&rows, n);
     return rc;
 }
 

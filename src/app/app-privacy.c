@@ -198,6 +198,7 @@ int app_passphrase_set(struct app *a, const char *pass, size_t *migrated, double
     if (rc != STORE_OK)
         return -1;
     app_keyring_store(a);
+    app_vault_opened(a, false);
     return 0;
 }
 
@@ -225,11 +226,32 @@ int app_passphrase_change(struct app *a, const char *old_pass, const char *new_p
     return rc == STORE_OK ? 0 : -1;
 }
 
+void app_vault_opened(struct app *a, bool retag_all)
+{
+    size_t tagged = 0, applied = 0;
+    char *err = NULL;
+
+    if (app_vault_state(a) != APP_VAULT_UNLOCKED)
+        return;
+    if (store_subscriber_tag_fill(a->store, retag_all, &tagged, &err) != STORE_OK) {
+        logger_msg(LOGGER_WARN, "cannot tag subscribers: %s", err ? err : "?");
+        FREE(&err);
+    }
+    if (app_subscriber_pending_apply(a, &applied, &err) != 0) {
+        logger_msg(LOGGER_WARN, "cannot apply STOP replies: %s", err ? err : "?");
+        FREE(&err);
+    }
+    if (tagged + applied > 0)
+        logger_msg(LOGGER_DEBUG, "%zu subscribers tagged, %zu STOP replies applied", tagged,
+                   applied);
+}
+
 int app_unlock(struct app *a, const char *pass, char **err)
 {
     if (store_vault_unlock(a->store, pass, err) != STORE_OK)
         return -1;
     app_keyring_store(a);
+    app_vault_opened(a, false);
     return 0;
 }
 
@@ -263,6 +285,7 @@ int app_vault_adopt(struct app *a, const unsigned char key[APP_VAULT_KEY_BYTES],
     if (store_vault_adopt(a->store, key, pass, &l, &n, err) != STORE_OK)
         return -1;
     app_keyring_store(a);
+    app_vault_opened(a, true); /* tags made with another key find nobody now */
     return 0;
 }
 

@@ -88,6 +88,7 @@ int app_open(const struct app_options *o, struct app **out, char **err)
     } else if (a->config.dispatcher != NULL) {
         a->actor = xstrdup(a->config.dispatcher);
     }
+    app_vault_opened(a, false); /* unlocked at start: tag subscribers, apply kept STOPs */
     *out = a;
     rc = 0;
     goto out;

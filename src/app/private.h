@@ -20,5 +20,12 @@ struct app {
 
 /** Free what app-verify.c keeps in @a (called by app_free). */
 void app_verify_free(struct app *a);
+/**
+ * The vault was just opened (unlock, keyring, first passphrase, adopted key;
+ * app-privacy.c): tag subscribers that have no tag yet (with @retag_all,
+ * every one whose tag the key gives differently) and apply the STOP replies
+ * that arrived while it was locked. Failures are logged, not returned.
+ */
+void app_vault_opened(struct app *a, bool retag_all);
 
 #endif

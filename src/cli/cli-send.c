@@ -126,7 +126,8 @@ static int cli_subscriber(const struct cli_global *g, int argc, char **argv)
     int rc = 1;
 
     if (argc < 2)
-        return cli_usage_error("%s", _("subscriber needs a command: add, import, optout or reply"));
+        return cli_usage_error("%s",
+                               _("subscriber needs a command: add, import, list, optout or reply"));
     if (strcmp(argv[1], "add") == 0) {
         const char *contact = NULL, *channel = "sms", *lang = NULL, *areas = NULL, *v;
         char id[ULID_LEN + 1];
@@ -203,10 +204,52 @@ static int cli_subscriber(const struct cli_global *g, int argc, char **argv)
             return cli_usage_error("%s", _("subscriber reply needs --from CONTACT and a TEXT"));
         if ((a = cli_open(g, false)) == NULL)
             return 1;
-        if (app_subscriber_reply(a, channel, from, text, &out, &err) != 0)
+        int rrc = app_subscriber_reply(a, channel, from, text, &out, &err);
+        if (rrc == APP_LOCKED) {
+            puts(_("opt-out kept: it applies when personal data is unlocked ('vigia unlock')"));
+            rc = 0;
+        } else if (rrc != 0) {
             rc = cli_fail(err);
-        else {
+        } else {
             puts(out ? _("opted out") : _("not an opt-out"));
+            rc = 0;
+        }
+    } else if (strcmp(argv[1], "list") == 0) {
+        struct app_subscriber_row *rows = NULL;
+        bool all = false, reveal = false, json = false;
+        size_t n = 0;
+        for (int i = 2; i < argc; i++) {
+            if (strcmp(argv[i], "--all") == 0)
+                all = true;
+            else if (strcmp(argv[i], "--show-contacts") == 0)
+                reveal = true;
+            else if (strcmp(argv[i], "--json") == 0)
+                json = true;
+            else
+                return cli_usage_error(_("subscriber list: unknown argument '%s'"), argv[i]);
+        }
+        if ((a = cli_open(g, false)) == NULL)
+            return 1;
+        if (app_subscriber_list(a, all, reveal, &rows, &n, &err) != 0) {
+            rc = cli_fail(err);
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                if (json) {
+                    char *j = app_subscriber_json(&rows[i]);
+                    puts(j);
+                    free(j);
+                    continue;
+                }
+                printf("%s  %-8s  %s  %-5s  %s%s\n", rows[i].id,
+                       rows[i].channel ? rows[i].channel : "-",
+                       rows[i].locked ? _("(locked)") : rows[i].contact ? rows[i].contact : "-",
+                       rows[i].language ? rows[i].language : "-",
+                       rows[i].areas ? rows[i].areas : _("every area"),
+                       rows[i].opted_out_at ? _("  opted out") : "");
+            }
+            if (n == 0 && !json)
+                puts(_("no subscribers yet: vigia subscriber add CONTACT, or import a file"));
+            app_subscriber_rows_free(&rows, n);
             rc = 0;
         }
     } else {

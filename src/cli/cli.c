@@ -95,6 +95,7 @@ static void cli_help(void)
              "  subscriber add CONTACT [--channel C] [--language L] [--area A,B]\n"
              "  subscriber import FILE.csv  columns contact,channel,language,areas\n"
              "  subscriber optout ID|PHONE | reply --from CONTACT TEXT\n"
+             "  subscriber list [--all] [--show-contacts] [--json]  contacts masked unless asked\n"
              "  broadcast draft --report ID --template NAME [--language L,L] [--area A,B]\n"
              "            [--all-areas] [--channel C,C] [--urgent] [--follow-up ID] [--json]\n"
              "  broadcast preview|status ID [--json]\n"

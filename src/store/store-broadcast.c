@@ -54,13 +54,80 @@ static void store_sub_from_row(sqlite3_stmt *st, struct store_subscriber *sub)
     sub->created_at = sqlite3_column_int64(st, 6);
 }
 
+/*
+ * With a vault the contact is sealed: look the subscriber up by its keyed tag,
+ * then among the rows not tagged yet (arrived from a device without the key,
+ * or written before the tags), opening them one by one.
+ */
+static int store_subscriber_find_tag(struct store *s, const char *contact, const char *channel,
+                                     struct store_subscriber *out, char **err)
+{
+    char tag[STORE_VAULT_TAG_LEN + 1];
+    sqlite3_stmt *st;
+    int rc;
+
+    if ((rc = store_vault_tag(s, channel, contact, tag, err)) != STORE_OK)
+        return rc;
+    st = store_stmt(s,
+                    "SELECT " STORE_SUB_COLS " FROM subscribers"
+                    " WHERE contact_tag = ? AND channel = ? ORDER BY id LIMIT 1",
+                    err);
+    if (st == NULL)
+        return STORE_ERR_IO;
+    sqlite3_bind_text(st, 1, tag, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
+    rc = store_step_one(s, st, "reading a subscriber", err);
+    if (rc == STORE_OK)
+        store_sub_from_row(st, out);
+    store_stmt_done(st);
+    if (rc != STORE_ERR_NOT_FOUND)
+        return rc;
+    /* Not cached: store_open_text runs its own statements. */
+    rc = sqlite3_prepare_v2(s->db,
+                            "SELECT " STORE_SUB_COLS " FROM subscribers"
+                            " WHERE contact_tag IS NULL AND channel = ? ORDER BY id",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_fail(s, rc, "reading a subscriber", err);
+    sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(st, 0);
+        const char *value = (const char *)sqlite3_column_text(st, 1);
+        char *plain = NULL;
+        bool same;
+        if (id == NULL ||
+            store_open_text(s, "subscribers", "contact", id, value, &plain, NULL) != STORE_OK)
+            continue;
+        same = plain != NULL && strcmp(plain, contact) == 0;
+        sodium_memzero(plain, plain ? strlen(plain) : 0);
+        free(plain);
+        if (same) {
+            store_sub_from_row(st, out);
+            sqlite3_finalize(st);
+            return STORE_OK;
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return store_fail(s, rc, "reading a subscriber", err);
+    util_seterr(err, "%s", _("no such subscriber"));
+    return STORE_ERR_NOT_FOUND;
+}
+
 int store_subscriber_find(struct store *s, const char *contact, const char *channel,
                           struct store_subscriber *out, char **err)
 {
     sqlite3_stmt *st;
+    bool vault = false;
     int rc;
 
     memset(out, 0, sizeof *out);
+    if (channel != NULL) {
+        if ((rc = store_vault_enabled(s, &vault, err)) != STORE_OK)
+            return rc;
+        if (vault)
+            return store_subscriber_find_tag(s, contact, channel, out, err);
+    }
     st = channel ? store_stmt(s,
                               "SELECT " STORE_SUB_COLS " FROM subscribers"
                               " WHERE contact = ? AND channel = ? ORDER BY id LIMIT 1",

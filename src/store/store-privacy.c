@@ -264,13 +264,17 @@ int store_wipe_prepare(struct store **sp, char **err)
     if (rc == STORE_OK)
         rc = store_begin(s, err);
     for (size_t i = 0; rc == STORE_OK && store_vault_column(i, &tbl, &col); i++) {
-        /* Identifiers from the vault's registry only. */
-        char *sql = xasprintf("UPDATE %s SET %s = NULL;"
+        /* Identifiers from the vault's registry only; '' where the column is NOT NULL. */
+        char *sql = xasprintf("UPDATE %s SET %s = CASE WHEN %s IS NULL THEN NULL ELSE '' END;"
                               "UPDATE ops SET value = NULL WHERE tbl = '%s' AND col = '%s';",
-                              tbl, col, tbl, col);
+                              tbl, col, col, tbl, col);
         rc = store_privacy_exec(s, sql, err);
         free(sql);
     }
+    /* The outbox's copies of subscribers' contacts, STOP replies waiting for an unlock. */
+    if (rc == STORE_OK)
+        rc = store_privacy_exec(
+            s, "UPDATE outbox SET contact = NULL; DELETE FROM subscriber_optouts;", err);
     /* Keys: the vault's wrapped key, the device's signing key, the network keys. */
     if (rc == STORE_OK)
         rc = store_privacy_exec(s, "DELETE FROM sync_state", err);

@@ -53,6 +53,13 @@ static const struct {
 } store_vault_cols[] = {
     {"reporter_contacts", "contact"},
     {"verifiers", "contact"}, /* store-roster.c reads it with store_open_text() */
+    /*
+     * Found by its keyed tag, subscribers.contact_tag (store_vault_tag). The
+     * outbox's copy (outbox.contact, not synced) is the same sealed text, so it
+     * opens as "subscribers.contact" of its subscriber_id; store_vault_outbox
+     * below seals and re-seals it (and verifiers' copies likewise).
+     */
+    {"subscribers", "contact"},
 };
 
 struct store_vault {
@@ -392,6 +399,40 @@ void store_vault_cols_free(struct store_col *cols, size_t n)
     free(cols);
 }
 
+/* ---- the blind index ---------------------------------------------------------- */
+
+int store_vault_tag(struct store *s, const char *channel, const char *contact,
+                    char out[STORE_VAULT_TAG_LEN + 1], char **err)
+{
+    unsigned char key[crypto_generichash_KEYBYTES], h[STORE_VAULT_TAG_LEN / 2];
+    crypto_generichash_state st;
+    bool found;
+    int rc;
+
+    out[0] = '\0';
+    if (s->vault == NULL) {
+        if ((rc = store_vault_enabled(s, &found, err)) != STORE_OK)
+            return rc;
+        if (!found) {
+            util_seterr(err, "%s", _("no passphrase is set for this database"));
+            return STORE_ERR_NOT_FOUND;
+        }
+        util_seterr(err, "%s", _("personal data is locked: run 'vigia unlock'"));
+        return STORE_ERR_LOCKED;
+    }
+    store_vault_init_sodium();
+    /* A key of its own, derived from the vault's: the tag never reveals the secret key. */
+    crypto_kdf_derive_from_key(key, sizeof key, 1, "vgsubtag", s->vault->sk);
+    crypto_generichash_init(&st, key, sizeof key, sizeof h);
+    crypto_generichash_update(&st, (const unsigned char *)channel, strlen(channel) + 1);
+    crypto_generichash_update(&st, (const unsigned char *)contact, strlen(contact));
+    crypto_generichash_final(&st, h, sizeof h);
+    sodium_bin2hex(out, STORE_VAULT_TAG_LEN + 1, h, sizeof h);
+    sodium_memzero(key, sizeof key);
+    sodium_memzero(&st, sizeof st);
+    return STORE_OK;
+}
+
 /* ---- the key ------------------------------------------------------------------ */
 
 void store_vault_free(struct store *s)
@@ -629,6 +670,84 @@ static int store_vault_collect(struct store *s, const char *sql, bool with_seq,
     return rc == SQLITE_DONE ? STORE_OK : store_fail(s, rc, "reading personal data", err);
 }
 
+/*
+ * The outbox's copies of contacts (not synced), sealed as the contact of the
+ * row they were copied from: "subscribers.contact" of subscriber_id for a
+ * broadcast's rows, "verifiers.contact" of verifier_id for a message to a
+ * verifier (approval and queueing copy the sealed text as it is). Seal the
+ * plaintext ones to @pk, or with @reopen open every one with the current key
+ * and seal it to @pk.
+ */
+static int store_vault_outbox(struct store *s, const unsigned char pk[32], bool reopen,
+                              size_t *count, char **err)
+{
+    static const struct {
+        const char *table, *sql, *reopen_sql;
+    } kinds[] = {
+        {"subscribers",
+         "SELECT rowid, subscriber_id, CAST(contact AS TEXT) FROM outbox"
+         " WHERE subscriber_id IS NOT NULL AND contact IS NOT NULL"
+         " AND substr(contact, 1, 3) <> '" VAULT_PREFIX "'",
+         "SELECT rowid, subscriber_id, contact FROM outbox"
+         " WHERE subscriber_id IS NOT NULL AND contact IS NOT NULL"},
+        {"verifiers",
+         "SELECT rowid, verifier_id, CAST(contact AS TEXT) FROM outbox"
+         " WHERE subscriber_id IS NULL AND verifier_id IS NOT NULL AND contact IS NOT NULL"
+         " AND substr(contact, 1, 3) <> '" VAULT_PREFIX "'",
+         "SELECT rowid, verifier_id, contact FROM outbox"
+         " WHERE subscriber_id IS NULL AND verifier_id IS NOT NULL AND contact IS NOT NULL"},
+    };
+    int rc = STORE_OK;
+
+    for (size_t k = 0; k < UTIL_ARRAY_LEN(kinds) && rc == STORE_OK; k++) {
+        struct store_vault_item *items;
+        size_t n;
+        sqlite3_stmt *up;
+        rc = store_vault_collect(s, reopen ? kinds[k].reopen_sql : kinds[k].sql, true, &items, &n,
+                                 err);
+        if (rc != STORE_OK)
+            return rc;
+        if ((up = store_stmt(s, "UPDATE outbox SET contact = ? WHERE rowid = ?", err)) == NULL)
+            rc = STORE_ERR_IO;
+        for (size_t i = 0; i < n && rc == STORE_OK; i++) {
+            char *plain = NULL, *sealed;
+            if (reopen) {
+                rc = store_open_text(s, kinds[k].table, "contact", items[i].row_id,
+                                     items[i].value, &plain, NULL);
+                if (rc == STORE_ERR_KEY) {
+                    rc = STORE_OK; /* sealed under a key we never had: it stays as it is */
+                    continue;
+                }
+                if (rc != STORE_OK)
+                    break;
+            }
+            sealed = store_vault_seal_with(pk, kinds[k].table, "contact", items[i].row_id,
+                                           plain ? plain : items[i].value);
+            if (plain != NULL) {
+                sodium_memzero(plain, strlen(plain));
+                free(plain);
+            }
+            if (sealed == NULL) {
+                util_seterr(err, _("database %s: the vault's public key is damaged"), s->path);
+                rc = STORE_ERR_CORRUPT;
+                break;
+            }
+            sqlite3_bind_text(up, 1, sealed, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int64(up, 2, items[i].seq);
+            int st = sqlite3_step(up);
+            sqlite3_reset(up);
+            sqlite3_clear_bindings(up);
+            free(sealed);
+            if (st != SQLITE_DONE)
+                rc = store_fail(s, st, "sealing personal data", err);
+            else
+                (*count)++;
+        }
+        store_vault_items_free(items, n);
+    }
+    return rc;
+}
+
 /* Seal every plaintext personal value, rows and op log, in place. */
 static int store_vault_migrate(struct store *s, const unsigned char pk[32], size_t *migrated,
                                char **err)
@@ -684,6 +803,8 @@ static int store_vault_migrate(struct store *s, const unsigned char pk[32], size
         free(upd_sql);
         free(ops_sql);
     }
+    if (rc == STORE_OK)
+        rc = store_vault_outbox(s, pk, false, migrated, err);
     return rc;
 }
 
@@ -812,6 +933,8 @@ static int store_vault_reseal(struct store *s, const unsigned char pk[32], size_
         free(upd_sql);
         free(ops_sql);
     }
+    if (rc == STORE_OK)
+        rc = store_vault_outbox(s, pk, true, count, err);
     return rc;
 }
 

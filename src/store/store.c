@@ -90,8 +90,13 @@ static const char store_migration_1[] =
     "CREATE TABLE subscribers ("
     " id TEXT PRIMARY KEY, contact TEXT NOT NULL, channel TEXT NOT NULL,"
     " language TEXT NOT NULL DEFAULT 'en', areas TEXT, opted_out_at INTEGER,"
-    " created_at INTEGER, updated_at INTEGER);"
+    " created_at INTEGER, updated_at INTEGER, contact_tag TEXT);"
+    /* Without a vault: looked up by contact; with one, by the keyed tag (store-vault.c). */
     "CREATE INDEX subscribers_contact ON subscribers(contact, channel);"
+    "CREATE INDEX subscribers_tag ON subscribers(contact_tag);"
+    /* STOP replies received while personal data was locked, applied at unlock. Local. */
+    "CREATE TABLE subscriber_optouts ("
+    " id TEXT PRIMARY KEY, channel TEXT NOT NULL, contact TEXT NOT NULL, at INTEGER NOT NULL);"
     "CREATE TABLE broadcasts ("
     " id TEXT PRIMARY KEY, report_ids TEXT, audience TEXT, channels TEXT, texts TEXT,"
     " status TEXT NOT NULL DEFAULT 'draft', drafted_by TEXT, approved_by TEXT,"
@@ -215,7 +220,7 @@ static const struct store_table store_tables[] = {
                 "updated_at")},
     {"subscribers", false,
      STORE_COLS("contact", "channel", "language", "areas", "opted_out_at", "created_at",
-                "updated_at")},
+                "updated_at", "contact_tag")},
     {"broadcasts", false,
      STORE_COLS("report_ids", "audience", "channels", "texts", "status", "drafted_by",
                 "approved_by", "created_at", "approved_at", "template", "kind", "urgent",

@@ -12,7 +12,11 @@
   the contact, leaves no trace in the raw file, and records counts only;
 - `wipe --yes` leaves no database, WAL, SHM or keyring entry;
 - `export` masks personal data by default; --with-personal-data needs the
-  passphrase.
+  passphrase;
+- subscribers' contacts are sealed (rows, op log, the outbox's copies) and
+  found by their keyed tag: the list masks them, the same number is never
+  added twice, a STOP reply opts out the right subscriber (kept sealed while
+  locked and applied at the next unlock).
 
 Prints TAP. Python 3 standard library only.
 """
@@ -376,6 +380,121 @@ def t_export_masks():
     assert os.stat(out).st_mode & 0o077 == 0, oct(os.stat(out).st_mode)
     kinds = sql(db, "SELECT detail FROM events WHERE kind = 'privacy.exported' ORDER BY at")
     assert any("personal=yes" in k[0] for k in kinds), kinds
+
+
+SUB_CFG = os.path.join(TMP, "subcfg")
+SUB_A, SUB_B, SUB_C = "+1 (555) 201-7788", "(555) 201-7799", "555.201.7766"
+SUB_DIGITS = (b"5552017788", b"5552017799", b"5552017766")
+
+
+def sub_env(extra=None):
+    """A config with a default country (national numbers) and an SMS channel (never reached)."""
+    os.makedirs(os.path.join(SUB_CFG, "vigia"), exist_ok=True)
+    with open(os.path.join(SUB_CFG, "vigia", "config.yaml"), "w", encoding="utf-8") as f:
+        f.write("default_country: US\n"
+                "channels:\n"
+                "  sms: {gateway: twilio, base_url: \"http://127.0.0.1:9\","
+                " account_sid: AC00000000000000000000000000000000, auth_token: test-token,"
+                " from: \"+15550001111\"}\n")
+    return {"XDG_CONFIG_HOME": SUB_CFG, **(extra or {})}
+
+
+def no_sub_digits(db, when):
+    data = raw(db)
+    for d in SUB_DIGITS:
+        assert d not in data, f"{d!r} in the database file {when}"
+
+
+def sub_rows(db):
+    return {r[0]: r[1:] for r in sql(db, "SELECT id, opted_out_at, contact_tag FROM subscribers")}
+
+
+@test
+def t_subscribers_sealed():
+    """subscribers: contacts sealed (rows, op log, outbox), list masked, no duplicates, STOP by tag"""
+    db = newdb("subs")
+    env, unlocked = sub_env(), sub_env(WITH_PASS)
+    ida = ok(vigia(db, "subscriber", "add", SUB_A, env=env)).out.strip()
+    idb = ok(vigia(db, "subscriber", "add", SUB_B, "--language", "es", env=env)).out.strip()
+    idc = ok(vigia(db, "subscriber", "add", SUB_C, env=env)).out.strip()
+    assert len({ida, idb, idc}) == 3
+    assert SUB_DIGITS[0] in raw(db), "sanity: the number is in the file before a passphrase"
+    # Without a vault: plaintext, found by contact, a second add merges.
+    r = ok(vigia(db, "subscriber", "add", "555-201-7788", env=env))
+    assert r.out.startswith(ida) and "merged" in r.out, r
+    r = ok(vigia(db, "passphrase", "set", env=env | WITH_PASS))
+    no_sub_digits(db, "after the passphrase was set")
+    for (v,) in sql(db, "SELECT value FROM ops WHERE tbl = 'subscribers' AND col = 'contact'"):
+        assert isinstance(v, str) and v.startswith("vg:"), f"unsealed op value {v!r}"
+    rows = sub_rows(db)
+    assert all(t and re.fullmatch(r"[0-9a-f]{32}", t) for _, t in rows.values()), rows
+    assert len({t for _, t in rows.values()}) == 3, rows
+
+    # Locked: list shows no contact, and will not show them in full.
+    r = ok(vigia(db, "subscriber", "list", env=env))
+    assert r.out.count("(locked)") == 3 and "7788" not in r.out, r
+    fails(vigia(db, "subscriber", "list", "--show-contacts", env=env), want="vigia unlock")
+    # Unlocked: masked unless asked.
+    r = ok(vigia(db, "subscriber", "list", env=unlocked))
+    assert "+•••••••••88" in r.out and "5552017788" not in r.out, r
+    r = ok(vigia(db, "subscriber", "list", "--show-contacts", "--json", env=unlocked))
+    got = {j["id"]: j for j in map(json.loads, r.out.splitlines())}
+    assert got[ida]["contact"] == "+15552017788" and got[idb]["contact"] == "+15552017799", got
+    assert not got[ida]["contact_locked"], got
+
+    # The same number again: refused while locked (it could not be recognised), merged unlocked.
+    fails(vigia(db, "subscriber", "add", SUB_A, env=env), want="locked.*vigia unlock")
+    csvf = os.path.join(TMP, "subs.csv")
+    with open(csvf, "w", encoding="utf-8") as f:
+        f.write("contact,channel\n555 201 7788,sms\n")
+    fails(vigia(db, "subscriber", "import", csvf, env=env), want="vigia unlock")
+    r = ok(vigia(db, "subscriber", "add", "555 201 7788", "--area", "eastside", env=unlocked))
+    assert r.out.startswith(ida) and "merged" in r.out, r
+    r = ok(vigia(db, "subscriber", "import", csvf, env=unlocked))
+    assert "0 added, 1 merged" in r.out, r
+    # A new one added unlocked is sealed and tagged at once.
+    idd = ok(vigia(db, "subscriber", "add", "+15552017755", env=unlocked)).out.strip()
+    assert len(sub_rows(db)) == 4 and sub_rows(db)[idd][1], sub_rows(db)
+    no_sub_digits(db, "after adding while unlocked")
+
+    # Approval copies the sealed contacts into the outbox: no number there either.
+    rec = os.path.join(TMP, "subs-report.jsonl")
+    with open(rec, "w", encoding="utf-8") as f:
+        f.write(json.dumps({"location": "Hardware store on 5th", "what": "three SUVs",
+                            "area": "Eastside", "status": "confirmed"}) + "\n")
+    ok(vigia(db, "report", "import", rec, env=env))
+    rid = sql(db, "SELECT id FROM reports")[0][0]
+    bid = ok(vigia(db, "broadcast", "draft", "--report", rid, "--channel", "sms", "--all-areas",
+                   env=env)).out.strip()
+    r = ok(vigia(db, "broadcast", "approve", bid, env=env))
+    assert "4 messages queued" in r.out, r
+    out = sql(db, "SELECT subscriber_id, contact FROM outbox")
+    assert len(out) == 4 and all(c.startswith("vg:") for _, c in out), out
+    no_sub_digits(db, "after approval")
+
+    # STOP while locked: kept sealed, applied at the next unlock, to that subscriber only.
+    r = ok(vigia(db, "subscriber", "reply", "--from", SUB_B, "STOP", env=env))
+    assert "applies when personal data is unlocked" in r.out, r
+    assert sub_rows(db)[idb][0] is None
+    pend = sql(db, "SELECT contact FROM subscriber_optouts")
+    assert len(pend) == 1 and pend[0][0].startswith("vg:"), pend
+    no_sub_digits(db, "with a STOP kept while locked")
+    ok(vigia(db, "passphrase", "status", env=unlocked))  # any start that unlocks applies it
+    rows = sub_rows(db)
+    assert rows[idb][0] is not None and rows[ida][0] is None and rows[idc][0] is None, rows
+    assert sql(db, "SELECT count(*) FROM subscriber_optouts")[0][0] == 0
+    # STOP unlocked: at once, by tag, the right subscriber.
+    r = ok(vigia(db, "subscriber", "reply", "--from", "555-201-7766", "stop", env=unlocked))
+    assert r.out.strip() == "opted out", r
+    rows = sub_rows(db)
+    assert rows[idc][0] is not None and rows[ida][0] is None and rows[idd][0] is None, rows
+    # Opting out by number needs the key too; by id it does not.
+    fails(vigia(db, "subscriber", "optout", SUB_A, env=env), want="vigia unlock")
+    r = ok(vigia(db, "subscriber", "optout", SUB_A, env=unlocked))
+    assert "1 subscription opted out" in r.out, r
+    r = ok(vigia(db, "subscriber", "list", "--all", env=env))
+    assert r.out.count("opted out") == 3, r
+    no_sub_digits(db, "at the end")
 
 
 @test
