@@ -42,23 +42,8 @@
 #include "vigia/sim.h"
 #include "vigia/app.h"
 
+#include "practice.h"
 #include "private.h"
-
-#define PRACTICE_ACTOR "scenario"
-
-struct app_practice {
-    struct app *a;
-    struct config_scenario sc;
-    struct sim sim;
-    int64_t base;     /* real ms at scenario 00:00 */
-    int64_t scen_now; /* the last step's scenario time */
-    char *sandbox;
-    char *trainee;
-    char **refused; /* actions the app refused, "mm:ss action: reason" */
-    size_t nrefused;
-    bool over;
-    bool started; /* the console's real clock is tied to the scenario's */
-};
 
 /* The first console call ties scenario time to the caller's real clock. */
 static void practice_start(struct app_practice *p, int64_t real_now)
@@ -159,14 +144,14 @@ out:
 }
 
 /* Run @fn's writes as the scenario, not as the trainee. */
-static void practice_as(struct app_practice *p, bool scenario)
+void practice_as(struct app_practice *p, bool scenario)
 {
     free(p->a->actor);
     p->a->actor = xstrdup(scenario ? PRACTICE_ACTOR : p->trainee);
 }
 
 /* Set the process clock to scenario time @t. */
-static void practice_clock(struct app_practice *p, int64_t t)
+void practice_clock(struct app_practice *p, int64_t t)
 {
     p->scen_now = t;
     timeutil_set_fixed(p->base + t);
@@ -178,7 +163,7 @@ static void practice_bump(void)
     timeutil_set_fixed(timeutil_now_ms() + 1);
 }
 
-static void practice_refused(struct app_practice *p, const char *what, const char *why)
+void practice_refused(struct app_practice *p, const char *what, const char *why)
 {
     char t[16];
 
@@ -188,7 +173,7 @@ static void practice_refused(struct app_practice *p, const char *what, const cha
 }
 
 /* Put the scenario's verifiers and a few made-up subscribers in the sandbox. */
-static int practice_setup(struct app_practice *p, char **err)
+int practice_setup(struct app_practice *p, char **err)
 {
     static const struct {
         const char *contact, *channel;
@@ -293,8 +278,17 @@ int app_practice_open(const struct app_practice_options *o, struct app_practice 
     if (p->a->actor == NULL)
         p->a->actor = xstrdup(_("trainee"));
     p->trainee = xstrdup(p->a->actor);
+    p->headless = o->headless;
     sim_init(&p->sim, &p->sc, o->speed > 0 ? o->speed : 1, 0);
-    if (practice_setup(p, err) != 0)
+    /* Marked before anything else: a sandbox never joins a real network. */
+    if (store_sync_set(p->a->store, APP_PRACTICE_SANDBOX_KEY, "1", err) != STORE_OK)
+        goto out;
+    if (o->relay != NULL && practice_relay_open(p, o, err) != 0)
+        goto out;
+    /* Who joins a run gets the roster and subscribers from its leader. */
+    if (practice_relay_plays(p) && practice_setup(p, err) != 0)
+        goto out;
+    if (p->relay != NULL && practice_relay_plays(p) && practice_relay_started(p, err) != 0)
         goto out;
     *out = p;
     p = NULL;
@@ -315,6 +309,7 @@ void app_practice_free(struct app_practice **pp)
         return;
     if (p->a != NULL && p->trainee != NULL)
         practice_as(p, false);
+    practice_relay_free(&p->relay);
     app_free(&p->a);
     sim_fini(&p->sim);
     config_scenario_fini(&p->sc);
@@ -346,9 +341,11 @@ static void practice_play(struct app_practice *p, size_t ev)
         r.observed_at = now - e->observed_ago_ms;
     practice_as(p, true);
     practice_bump();
-    if (app_report_create(p->a, &r, e->contact, &err) == 0)
+    if (app_report_create(p->a, &r, e->contact, &err) == 0) {
         snprintf(p->sim.report[ev], sizeof p->sim.report[ev], "%s", r.id);
-    else {
+        if (p->relay != NULL)
+            practice_relay_call(p, ev);
+    } else {
         practice_refused(p, _("scenario call"), err);
         free(err);
     }
@@ -357,7 +354,7 @@ static void practice_play(struct app_practice *p, size_t ev)
 }
 
 /* Notice assignments the trainee made and schedule the scripted answers. */
-static void practice_watch(struct app_practice *p)
+void practice_watch(struct app_practice *p)
 {
     for (size_t ev = 0; ev < p->sc.nevents; ev++) {
         struct model_assignment *rows = NULL;
@@ -408,11 +405,13 @@ static void practice_answer(struct app_practice *p, size_t k)
     practice_bump();
     if (app_assignment_set(p->a, pd->assignment, MODEL_ASSIGN_REPORTED_BACK, an->note, &err) != 0)
         FREE(&err);
+    if (p->relay != NULL)
+        practice_relay_answer(p, pd->incident);
     practice_as(p, false);
 }
 
 /* Play everything due at scenario time @t; returns how many things happened. */
-static int practice_step(struct app_practice *p, int64_t t)
+int practice_step(struct app_practice *p, int64_t t)
 {
     int n = 0;
     long k;
@@ -436,6 +435,8 @@ static int practice_step(struct app_practice *p, int64_t t)
 
 int app_practice_tick(struct app_practice *p, int64_t real_now)
 {
+    if (!practice_relay_plays(p))
+        return practice_relay_follow(p);
     practice_start(p, real_now);
     return practice_step(p, sim_clock_now(&p->sim.clock, real_now));
 }
@@ -444,6 +445,8 @@ int app_practice_timeout(struct app_practice *p, int64_t real_now)
 {
     int64_t next = sim_next_time(&p->sim), wait;
 
+    if (!practice_relay_plays(p))
+        return 500; /* the leader's calls arrive by sync; the banner's clock */
     practice_start(p, real_now);
     if (p->sim.clock.paused)
         return 1000;
@@ -457,8 +460,13 @@ int app_practice_timeout(struct app_practice *p, int64_t real_now)
 
 void app_practice_pause(struct app_practice *p, int64_t real_now)
 {
+    if (!practice_relay_plays(p))
+        return; /* the leader's console keeps the clock */
     practice_start(p, real_now);
+    practice_clock(p, sim_clock_now(&p->sim.clock, real_now));
     sim_clock_pause(&p->sim.clock, !p->sim.clock.paused, real_now);
+    if (p->relay != NULL)
+        practice_relay_clock(p);
 }
 
 bool app_practice_paused(const struct app_practice *p)
@@ -466,10 +474,23 @@ bool app_practice_paused(const struct app_practice *p)
     return p->sim.clock.paused;
 }
 
+bool app_practice_plays(const struct app_practice *p)
+{
+    return practice_relay_plays(p);
+}
+
+void app_practice_finish(struct app_practice *p)
+{
+    if (p->relay != NULL)
+        practice_relay_finish(p);
+}
+
 int app_practice_inject(struct app_practice *p, int64_t real_now)
 {
     long k;
 
+    if (!practice_relay_plays(p))
+        return 0;
     practice_start(p, real_now);
     practice_clock(p, sim_clock_now(&p->sim.clock, real_now));
     if ((k = sim_inject(&p->sim, p->scen_now)) < 0)
@@ -492,16 +513,24 @@ char *app_practice_banner(const struct app_practice *p)
         left += !p->sim.fired[i];
     sim_mmss(p->scen_now, t);
     sim_mmss(p->sc.duration_ms, d);
+    char *team = p->relay != NULL ? practice_relay_banner(p) : NULL, *out;
     /* TRANSLATORS: the banner on every screen of a practice run; PAUSED is optional. */
-    return xasprintf(_("PRACTICE%s · %s/%s ×%g · calls to come: %zu · %s"),
-                     p->sim.clock.paused ? _(" PAUSED") : "", t, d, p->sim.clock.speed, left,
-                     p->sc.title);
+    out = xasprintf(_("PRACTICE%s · %s/%s ×%g · calls to come: %zu · %s"),
+                    p->sim.clock.paused ? _(" PAUSED") : "", t, d, p->sim.clock.speed, left,
+                    p->sc.title);
+    if (team != NULL) {
+        char *both = xasprintf("%s · %s", out, team);
+        free(out);
+        free(team);
+        out = both;
+    }
+    return out;
 }
 
 /* ---- a scripted trainee ------------------------------------------------------- */
 
 /* Do one action of the answers file as the trainee. */
-static void practice_do(struct app_practice *p, const struct config_answer *x)
+void practice_do(struct app_practice *p, const struct config_answer *x)
 {
     const char *id = sim_report_of(&p->sim, x->incident, x->report);
     char *err = NULL, what[64];
@@ -536,6 +565,12 @@ static void practice_do(struct app_practice *p, const struct config_answer *x)
     } else if (strcmp(x->action, "assign") == 0) {
         char aid[ULID_LEN + 1];
         rc = app_assign(p->a, id, x->verifier, aid, &err);
+        if (rc == 0) {
+            /* The verifier's message goes through the outbox: here, to the sandbox's sink. */
+            timeutil_set_fixed(0);
+            rc = app_outbox_run(p->a, true, NULL, NULL, NULL, NULL, &err);
+            practice_clock(p, p->scen_now);
+        }
     } else if (strcmp(x->action, "check") == 0) {
         enum model_tri st;
         if (!model_tri_parse(x->state, &st)) {
@@ -582,6 +617,12 @@ int app_practice_headless(struct app_practice *p, const char *answers, char **er
 
     if (answers != NULL && config_answers_load(answers, &p->sc, &as, err) != 0)
         return -1;
+    if (p->relay != NULL) {
+        int rc = practice_relay_headless(p, &as, err);
+        config_answers_fini(&as);
+        p->over = true;
+        return rc;
+    }
     for (;;) {
         int64_t t = sim_next_time(&p->sim);
         bool last = false;
@@ -646,7 +687,7 @@ json_t *app_practice_debrief(struct app_practice *p, char **err)
     struct app_event_filter f = {.oldest_first = true, .limit = 100000};
     struct sim_record r = {0};
     char **ids = NULL;
-    size_t nids = 0;
+    size_t nids = 0, nall;
     json_t *d = NULL, *refused;
 
     r.base = p->base;
@@ -655,6 +696,19 @@ json_t *app_practice_debrief(struct app_practice *p, char **err)
     r.scenario_actor = PRACTICE_ACTOR;
     if (app_events(p->a, &f, &r.events, &r.nevents, err) != 0)
         return NULL;
+    nall = r.nevents;
+    /* The run's own bookkeeping (practice.*) goes last, out of the timeline. */
+    r.nevents = 0;
+    for (size_t i = 0; i < nall; i++) {
+        if (practice_relay_internal(r.events[i].kind))
+            continue;
+        if (i != r.nevents) {
+            struct model_event tmp = r.events[r.nevents];
+            r.events[r.nevents] = r.events[i];
+            r.events[i] = tmp;
+        }
+        r.nevents++;
+    }
     r.event_text = xcalloc(r.nevents + 1, sizeof *r.event_text);
     for (size_t i = 0; i < r.nevents; i++)
         r.event_text[i] = practice_event_text(p, &r.events[i]);
@@ -687,6 +741,8 @@ json_t *app_practice_debrief(struct app_practice *p, char **err)
     json_object_set_new(d, "refused", refused);
     json_object_set_new(d, "sandbox", json_string(p->sandbox));
     json_object_set_new(d, "sink", json_string(p->a->practice_sink));
+    if (p->relay != NULL)
+        practice_relay_debrief(p, d);
 out:
     for (size_t i = 0; i < nids; i++)
         free(ids[i]);
@@ -699,7 +755,7 @@ out:
     for (size_t i = 0; i < r.nevents; i++)
         free(r.event_text[i]);
     free(r.event_text);
-    app_events_free(r.events, r.nevents);
+    app_events_free(r.events, nall);
     return d;
 }
 
@@ -717,6 +773,24 @@ char *app_practice_debrief_markdown(struct app_practice *p, char **err)
     buf_init(&b);
     buf_adds(&b, md);
     free(md);
+    if ((x = json_object_get(d, "team")) != NULL) {
+        const json_t *name;
+        size_t k;
+        buf_printf(&b, "\n## %s\n\n", _("Team"));
+        /* TRANSLATORS: a shared practice run: relay URL and the join code. */
+        buf_printf(&b, _("- Practice network on %s, code %s\n"),
+                   json_string_value(json_object_get(x, "relay")),
+                   json_string_value(json_object_get(x, "code")));
+        /* TRANSLATORS: the trainee whose console played the scenario's calls and verifiers. */
+        buf_printf(&b, _("- %s played the timeline (the calls and the verifiers' answers)\n"),
+                   json_is_string(json_object_get(x, "lead"))
+                       ? json_string_value(json_object_get(x, "lead"))
+                       : "?");
+        buf_printf(&b, "- %s:", _("Trainees"));
+        json_array_foreach(json_object_get(x, "trainees"), k, name)
+            buf_printf(&b, "%s %s", k ? "," : "", json_string_value(name));
+        buf_adds(&b, "\n");
+    }
     if (json_array_size(json_object_get(d, "refused")) > 0) {
         buf_printf(&b, "\n## %s\n\n", _("Refused actions"));
         json_array_foreach(json_object_get(d, "refused"), i, x)

@@ -87,6 +87,23 @@ static char *app_sync_reply_msg(const struct app_sync_reply *r)
 
 /* ---- membership ---------------------------------------------------------------- */
 
+/* A practice sandbox (app-practice.c marks it) never joins, makes or shares a real network. */
+static bool app_sync_is_sandbox(struct app *a, char **err)
+{
+    char *v = NULL;
+    bool sandbox;
+
+    store_sync_get(a->store, APP_PRACTICE_SANDBOX_KEY, &v, NULL);
+    sandbox = v != NULL;
+    free(v);
+    if (sandbox)
+        util_seterr(err, "%s",
+                    _("this database is a practice sandbox: it never joins or shares a real "
+                      "network (several trainees share a practice run with vigia practice FILE "
+                      "--relay URL)"));
+    return sandbox;
+}
+
 static char *app_sync_device_name(struct app *a)
 {
     char host[256];
@@ -111,6 +128,8 @@ int app_network_create(struct app *a, const char *relay_url, char **invite, char
     int rc = -1;
 
     *invite = NULL;
+    if (app_sync_is_sandbox(a, err))
+        return -1;
     if (relay_url == NULL ||
         (strncmp(relay_url, "http://", 7) != 0 && strncmp(relay_url, "https://", 8) != 0)) {
         util_seterr(err, _("relay URL must start with http:// or https://"));
@@ -189,6 +208,14 @@ int app_network_join(struct app *a, const char *invite, const char *device_name,
     char *name;
     int rc;
 
+    if (app_practice_code_parse(invite, NULL)) {
+        util_seterr(err, "%s",
+                    _("that is a practice code: a real database never joins a practice network "
+                      "(trainees run vigia practice FILE --relay URL --join CODE)"));
+        return -1;
+    }
+    if (app_sync_is_sandbox(a, err))
+        return -1;
     if (sync_invite_parse(invite, &inv, err) != 0)
         return -1;
     if (inv.has_vault && pass == NULL) {
@@ -212,8 +239,14 @@ int app_network_join(struct app *a, const char *invite, const char *device_name,
 int app_network_invite(struct app *a, char **invite, char **err)
 {
     unsigned char vault[APP_VAULT_KEY_BYTES];
-    bool unlocked = app_vault_key(a, vault, NULL) == 0;
-    int rc = sync_network_invite(a->store, unlocked ? vault : NULL, invite, err);
+    bool unlocked;
+    int rc;
+
+    *invite = NULL;
+    if (app_sync_is_sandbox(a, err))
+        return -1;
+    unlocked = app_vault_key(a, vault, NULL) == 0;
+    rc = sync_network_invite(a->store, unlocked ? vault : NULL, invite, err);
 
     sodium_memzero(vault, sizeof vault);
     return rc;

@@ -89,11 +89,31 @@ static int cli_practice_export(const struct cli_global *g, int argc, char **argv
     return 0;
 }
 
+/* Leading a shared run: the join code for the trainees, before anything else. */
+static void cli_practice_announce(const char *code, void *data)
+{
+    const char *relay = data;
+
+    /* TRANSLATORS: printed when a trainer starts a shared practice run. */
+    printf(_("practice code: %s\n"), code);
+    printf(_("trainees join with: vigia practice FILE --relay %s --join %s\n"), relay, code);
+    fflush(stdout);
+}
+
+/* A count for --flag: a whole number from 0 to @max; -1 when not. */
+static long cli_practice_count(const char *s, long max)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+
+    return *s != '\0' && *end == '\0' && v >= 0 && v <= max ? v : -1;
+}
+
 int cli_practice(const struct cli_global *g, int argc, char **argv)
 {
     struct app_practice_options o = {.real_db = g->db, .config_path = g->config, .actor = g->as};
-    const char *answers = NULL, *debrief = NULL, *speed = NULL, *v;
-    bool headless = false, missing = false;
+    const char *answers = NULL, *debrief = NULL, *speed = NULL, *trainees = NULL, *wait = NULL, *v;
+    bool headless = false, missing = false, lead = false;
     struct app_practice *p = NULL;
     char *err = NULL;
     int rc = 1;
@@ -109,10 +129,20 @@ int cli_practice(const struct cli_global *g, int argc, char **argv)
             debrief = v;
         else if ((v = cli_practice_flag(argc, argv, &i, "--sandbox", &missing)) != NULL)
             o.sandbox = v;
+        else if ((v = cli_practice_flag(argc, argv, &i, "--relay", &missing)) != NULL)
+            o.relay = v;
+        else if ((v = cli_practice_flag(argc, argv, &i, "--join", &missing)) != NULL)
+            o.join = v;
+        else if ((v = cli_practice_flag(argc, argv, &i, "--trainees", &missing)) != NULL)
+            trainees = v;
+        else if ((v = cli_practice_flag(argc, argv, &i, "--wait", &missing)) != NULL)
+            wait = v;
         else if (missing)
             return cli_usage_error(_("option %s needs a value"), argv[i]);
         else if (strcmp(argv[i], "--headless") == 0)
             headless = true;
+        else if (strcmp(argv[i], "--lead") == 0)
+            lead = true;
         else if (argv[i][0] == '-' && argv[i][1] != '\0')
             return cli_usage_error(_("unknown option %s"), argv[i]);
         else if (o.scenario == NULL)
@@ -123,7 +153,7 @@ int cli_practice(const struct cli_global *g, int argc, char **argv)
     if (o.scenario == NULL)
         return cli_usage_error(
             _("usage: vigia practice FILE [--speed N] [--sandbox DB] [--debrief OUT.md|OUT.json] "
-              "[--headless --answers FILE]"));
+              "[--headless --answers FILE] [--relay URL --lead|--join CODE]"));
     if (speed != NULL) {
         char *end;
         o.speed = strtod(speed, &end);
@@ -132,6 +162,26 @@ int cli_practice(const struct cli_global *g, int argc, char **argv)
     }
     if (answers != NULL && !headless)
         return cli_usage_error(_("--answers needs --headless"));
+    if (o.relay == NULL && (lead || o.join != NULL || trainees != NULL || wait != NULL))
+        return cli_usage_error(_("--lead, --join, --trainees and --wait need --relay URL"));
+    if (o.relay != NULL && lead == (o.join != NULL))
+        return cli_usage_error(
+            _("--relay needs --lead (the trainer, who plays the calls) or --join CODE (a "
+              "trainee)"));
+    if (trainees != NULL) {
+        long n = cli_practice_count(trainees, 100);
+        if (n < 0 || o.join != NULL)
+            return cli_usage_error(_("--trainees: a number from 0 to 100, with --lead"));
+        o.trainees = (size_t)n;
+    }
+    if (wait != NULL) {
+        long n = cli_practice_count(wait, 3600);
+        if (n <= 0)
+            return cli_usage_error(_("--wait: seconds from 1 to 3600"));
+        o.wait_s = (int)n;
+    }
+    o.announce = cli_practice_announce;
+    o.announce_data = (void *)o.relay;
     if (!headless && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
         fprintf(stderr, "vigia: %s\n",
                 _("the console needs a terminal; use --headless --answers FILE to play a script"));
@@ -150,6 +200,7 @@ int cli_practice(const struct cli_global *g, int argc, char **argv)
     } else {
         struct tui_options to = {.title = _("practice"), .practice = p};
         rc = tui_run(app_practice_app(p), &to);
+        app_practice_finish(p);
         if (rc != 0)
             goto out;
     }

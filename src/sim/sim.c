@@ -570,10 +570,16 @@ char *sim_debrief_markdown(const json_t *d)
     buf_printf(&b, "## %s\n\n", _("Timeline"));
     json_array_foreach(json_object_get(d, "timeline"), i, x)
     {
-        buf_printf(&b, "- %s %s%s%s%s: %s\n", sim_js(x, "at"), sim_js(x, "who"),
+        /* A shared run: whose action it was when not this trainee's. */
+        const char *who = sim_js(x, "who"), *actor = sim_js(x, "actor");
+        char *whom = strcmp(who, "trainee") == 0 && strcmp(actor, sim_js(d, "trainee")) != 0
+                         ? xasprintf("%s %s", who, actor)
+                         : xstrdup(who);
+        buf_printf(&b, "- %s %s%s%s%s: %s\n", sim_js(x, "at"), whom,
                    json_is_string(json_object_get(x, "incident")) ? " [" : "",
                    json_is_string(json_object_get(x, "incident")) ? sim_js(x, "incident") : "",
                    json_is_string(json_object_get(x, "incident")) ? "]" : "", sim_js(x, "text"));
+        free(whom);
     }
     return buf_steal(&b);
 }
