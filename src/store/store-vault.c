@@ -678,6 +678,20 @@ static int store_vault_collect(struct store *s, const char *sql, bool with_seq,
  * plaintext ones to @pk, or with @reopen open every one with the current key
  * and seal it to @pk.
  */
+static bool store_vault_outbox_has_verifiers(struct store *s)
+{
+    sqlite3_stmt *st;
+    bool has = false;
+
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT 1 FROM pragma_table_info('outbox') WHERE name = 'verifier_id'",
+                           -1, &st, NULL) != SQLITE_OK)
+        return false;
+    has = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return has;
+}
+
 static int store_vault_outbox(struct store *s, const unsigned char pk[32], bool reopen,
                               size_t *count, char **err)
 {
@@ -703,6 +717,9 @@ static int store_vault_outbox(struct store *s, const unsigned char pk[32], bool 
         struct store_vault_item *items;
         size_t n;
         sqlite3_stmt *up;
+        /* Messages to verifiers share the outbox where the schema has them (store-outbox.c). */
+        if (k > 0 && !store_vault_outbox_has_verifiers(s))
+            break;
         rc = store_vault_collect(s, reopen ? kinds[k].reopen_sql : kinds[k].sql, true, &items, &n,
                                  err);
         if (rc != STORE_OK)
