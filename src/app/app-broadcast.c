@@ -1358,6 +1358,7 @@ int app_outbox_run(struct app *a, bool until_empty, volatile sig_atomic_t *stop,
         int64_t now = timeutil_now_ms();
         /* Headless: look for new approvals once a second. */
         if (now - last_poke >= 1000) {
+            app_subscriber_pending_apply(a, NULL, NULL); /* STOPs kept by a locked process */
             send_worker_poke(w);
             last_poke = now;
         }
@@ -1484,6 +1485,7 @@ int app_outbox_perform(struct app_outbox *o, const struct pollfd *fds, size_t n,
      * send; at most every two seconds, so typing does not cost transactions.
      */
     if ((fds == NULL || n == 0) && now - o->poked_at >= 2000) {
+        app_subscriber_pending_apply(o->a, NULL, NULL); /* STOPs kept by a locked process */
         send_worker_poke(o->w);
         o->poked_at = now;
     }
