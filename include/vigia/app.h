@@ -532,7 +532,7 @@ int app_subscriber_pending_apply(struct app *a, size_t *applied, char **err);
 /** One subscriber as `subscriber list` shows it (src/app/app-subscriber.c). */
 struct app_subscriber_row {
     char id[ULID_LEN + 1];
-    char *contact;  /* masked ("+•••••••••09"), in full when asked, NULL when locked */
+    char *contact; /* masked ("+•••••••••09"), in full when asked, NULL when locked */
     bool locked;    /* sealed and this device cannot open it now */
     char *channel;  /* sms, telegram... */
     char *language; /* "en" */
@@ -602,6 +602,8 @@ struct json_t *app_broadcast_status(struct app *a, const char *id, char **err);
 int app_outbox_run(struct app *a, bool until_empty, volatile sig_atomic_t *stop,
                    void (*progress)(const struct send_stats *st, void *data), void *data,
                    struct send_stats *out, char **err);
+/** Queued messages waiting for the vault to be unlocked (their contact is sealed). */
+size_t app_outbox_locked(struct app *a);
 /** A dispatcher checked the uncertain rows of a broadcast (NULL: all): send them again. */
 int app_outbox_retry_uncertain(struct app *a, const char *broadcast_id, size_t *n, char **err);
 /** The newest @limit broadcasts with their status and outbox counts, as a JSON array. */
@@ -736,6 +738,7 @@ struct app_verifier_status {
     struct model_assignment current; /* the most urgent open one */
     enum model_overdue overdue;      /* of current */
     char *place;                     /* current report's area or location */
+    char *message_status;            /* where current's message is, brief (app_assignment_message_status) */
     int64_t last_word;               /* last state change or check-in, 0: never */
 };
 /** Every verifier (and dispatcher) on the roster, by name, with status at @now. */
@@ -807,8 +810,13 @@ void app_rank_fini(struct app_rank *r);
 /**
  * Assign a verifier (id or name) to a report: the assignment with its time,
  * an event "assignment.created", and the message for the verifier (place,
- * what was reported, what to look for; never the caller's contact) kept on
- * the assignment as "queued". A new or triaged report moves to verifying.
+ * what was reported, what to look for; never the caller's contact), queued
+ * in the outbox for their channel in the same transaction (their contact
+ * copied as stored, sealed or not). The assignment's message_state follows
+ * the outbox row (queued, sending, sent, failed, uncertain); when nothing
+ * can be queued it says why: no_contact, no_channel (unknown channel) or
+ * no_gateway (the channel is not configured here). The assignment is made
+ * either way. A new or triaged report moves to verifying.
  */
 int app_assign(struct app *a, const char *report_id, const char *verifier_key,
                char id_out[ULID_LEN + 1], char **err);
@@ -833,6 +841,13 @@ int app_assignments(struct app *a, const char *report_id, bool open_only,
                     struct model_assignment **rows, size_t *n, char **err);
 void app_assignments_free(struct model_assignment *rows, size_t n);
 char *app_assignment_json(struct app *a, const struct model_assignment *as, int64_t now);
+/**
+ * Where the verifier's message is, for a person: "sent by sms", "not sent:
+ * Luis has no contact on the roster; pass it on yourself", "queued: waits
+ * for the vault to be unlocked"... With @brief, a few words for a pane
+ * ("not sent: no contact"). Translated, newly allocated.
+ */
+char *app_assignment_message_status(struct app *a, const struct model_assignment *as, bool brief);
 /** The next moment an open assignment becomes overdue after @now (0: none), for timers. */
 int64_t app_roster_next_deadline(struct app *a, int64_t now);
 

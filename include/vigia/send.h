@@ -43,7 +43,8 @@ struct send_worker;
 struct send_stats {
     size_t sent, failed, uncertain, skipped, retried, reconciled;
     size_t in_flight;
-    double rate; /* messages per second over the last few seconds */
+    double rate;   /* messages per second over the last few seconds */
+    size_t locked; /* queued with a sealed contact, waiting for the vault (set by the app) */
 };
 
 /**

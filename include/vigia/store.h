@@ -527,8 +527,8 @@ int store_subscriber_tag_fill(struct store *s, bool all, size_t *n, char **err);
  * A STOP reply received while the vault is locked: kept (contact sealed)
  * in subscriber_optouts, local to this database, until an unlock applies it.
  */
-int store_optout_pending_add(struct store *s, const char *channel, const char *contact,
-                             int64_t at, char **err);
+int store_optout_pending_add(struct store *s, const char *channel, const char *contact, int64_t at,
+                             char **err);
 struct store_optout_pending {
     char id[ULID_LEN + 1];
     char *channel, *contact; /* contact opened */
@@ -589,6 +589,8 @@ struct store_outbox_row {
     char id[STORE_OUTBOX_KEY_LEN + 1]; /* the idempotency key */
     char key[STORE_OUTBOX_KEY_LEN + 1];
     char *broadcast_id, *subscriber_id, *channel, *contact, *language;
+    /* A single message (store-outbox.c): its assignment, whose contact, its text. */
+    char *assignment_id, *verifier_id, *body;
     enum store_outbox_state state;
     int attempts;
     char *gateway_id, *last_error;
@@ -655,6 +657,47 @@ int store_outbox_pending(struct store *s, const char *channel, int64_t *next_due
                          char **err);
 /** A dispatcher checked: queue uncertain rows of a broadcast (NULL: all) again. */
 int store_outbox_retry_uncertain(struct store *s, const char *broadcast_id, size_t *n, char **err);
+
+/* ---- single messages in the outbox (src/store/store-outbox.c) ------------- */
+
+/** One message to one recipient: today, the verifier of an assignment. */
+struct store_outbox_msg {
+    const char *assignment_id; /* required: one message per assignment */
+    const char *verifier_id;   /* the recipient: a sealed contact opens with their row */
+    const char *channel;       /* model_channel_name */
+    const char *contact;       /* as stored in the verifier's row, sealed or not: never opened */
+    const char *language;      /* may be NULL */
+    const char *body;          /* the text, sent as it is */
+    int64_t not_before;
+};
+/**
+ * Queue @m inside the caller's transaction (the one that writes the
+ * assignment). Its idempotency key (and id) is BLAKE2b of the assignment,
+ * recipient and channel, so queueing it again adds nothing (*added false).
+ * While it is sent, the assignment's message_state follows the row (queued,
+ * sending, sent, failed, uncertain), written through store_write().
+ */
+int store_outbox_enqueue_tx(struct store *s, const struct store_outbox_msg *m, bool *added,
+                            char **err);
+/** The idempotency key of a single message. */
+void store_outbox_single_key(const char *assignment_id, const char *recipient_id,
+                             const char *channel, char out[STORE_OUTBOX_KEY_LEN + 1]);
+/**
+ * The plain contact of @row for a gateway, newly allocated in *out. A sealed
+ * copy opens with its origin's associated data (verifiers.contact of the
+ * verifier, subscribers.contact of the subscriber). STORE_ERR_LOCKED while
+ * the vault is locked, STORE_ERR_KEY when it was sealed under another key.
+ */
+int store_outbox_open_contact(struct store *s, const struct store_outbox_row *row, char **out,
+                              char **err);
+/**
+ * Queued rows that wait for the vault: their contact is sealed and the vault
+ * is locked (0 when unlocked). store_outbox_claim leaves them alone.
+ */
+int store_outbox_locked(struct store *s, size_t *n, char **err);
+/** The outbox row of an assignment, if this device queued it; STORE_ERR_NOT_FOUND if not. */
+int store_outbox_of_assignment(struct store *s, const char *assignment_id,
+                               struct store_outbox_row *out, char **err);
 
 /* ---- resources: the referral directory (src/store/store-resource.c) ------- */
 

@@ -46,8 +46,8 @@
 
 #include "private.h"
 
-/* Load the send config for one use case; 0 or -1 with *err. */
-static int app_send_config(struct app *a, struct config_send *cs, char **err)
+/* Load the send config for one use case; 0 or -1 with *err (private.h). */
+int app_send_config(struct app *a, struct config_send *cs, char **err)
 {
     config_send_init(cs);
     if (config_send_load(a->config.path, cs, err) != 0) {
@@ -331,7 +331,8 @@ int app_subscriber_optout(struct app *a, const char *who, size_t *count, char **
             char *norm = model_subscriber_contact(chans[i], who, a->config.default_country, NULL);
             if (norm == NULL)
                 continue;
-            int frc = store_subscriber_find(a->store, norm, model_channel_name(chans[i]), &sub, NULL);
+            int frc =
+                store_subscriber_find(a->store, norm, model_channel_name(chans[i]), &sub, NULL);
             if (frc == STORE_OK) {
                 rc = app_optout_one(a, &sub, "by contact", err);
                 *count += rc == 0;
@@ -1278,7 +1279,17 @@ json_t *app_broadcast_status(struct app *a, const char *id, char **err)
             json_object_set_new(r, "state", json_string(store_outbox_state_name(rows[i].state)));
             json_object_set_new(r, "subscriber_id", json_string(rows[i].subscriber_id));
             json_object_set_new(r, "channel", json_string(rows[i].channel));
-            json_object_set_new(r, "to", json_string(rows[i].contact ? rows[i].contact : ""));
+            /* The recipient, for checking with the gateway: opened, never the sealed text. */
+            char *to = NULL;
+            if (rows[i].subscriber_id != NULL &&
+                store_open_text(a->store, "subscribers", "contact", rows[i].subscriber_id,
+                                rows[i].contact, &to, NULL) == STORE_OK)
+                json_object_set_new(r, "to", json_string(to ? to : ""));
+            else if (store_vault_is_sealed(rows[i].contact))
+                json_object_set_new(r, "to", json_null()); /* locked here */
+            else
+                json_object_set_new(r, "to", json_string(rows[i].contact ? rows[i].contact : ""));
+            free(to);
             json_object_set_new(r, "attempts", json_integer(rows[i].attempts));
             json_object_set_new(r, "error",
                                 rows[i].last_error ? json_string(rows[i].last_error) : json_null());
@@ -1332,6 +1343,30 @@ static void app_outbox_progress(struct app *a)
     app_fields_free(seen, nseen);
 }
 
+/*
+ * Queued messages whose sealed contact waits for the vault. While there are
+ * some and the vault is locked, look for the key again (the kernel keyring:
+ * `vigia unlock` in another terminal), so a running worker sends them then.
+ */
+static size_t app_outbox_wait_vault(struct app *a)
+{
+    size_t n = 0;
+
+    if (store_outbox_locked(a->store, &n, NULL) != STORE_OK || n == 0)
+        return 0;
+    if (app_unlock_auto(a, NULL) == 0 && store_outbox_locked(a->store, &n, NULL) != STORE_OK)
+        n = 0;
+    return n;
+}
+
+size_t app_outbox_locked(struct app *a)
+{
+    size_t n = 0;
+
+    store_outbox_locked(a->store, &n, NULL);
+    return n;
+}
+
 int app_outbox_run(struct app *a, bool until_empty, volatile sig_atomic_t *stop,
                    void (*progress)(const struct send_stats *st, void *data), void *data,
                    struct send_stats *out, char **err)
@@ -1339,7 +1374,7 @@ int app_outbox_run(struct app *a, bool until_empty, volatile sig_atomic_t *stop,
     struct config_send cs;
     struct send_worker *w;
     char *dir, *sink;
-    size_t uncertain = 0;
+    size_t uncertain = 0, locked;
     int64_t last = 0, last_poke = 0;
     int rc = -1;
 
@@ -1354,6 +1389,7 @@ int app_outbox_run(struct app *a, bool until_empty, volatile sig_atomic_t *stop,
         send_worker_practice(w, a->practice_sink); /* app-practice.c: never a gateway */
     if (send_worker_recover(w, &uncertain, err) != 0)
         goto out;
+    locked = app_outbox_wait_vault(a);
     while (stop == NULL || !*stop) {
         int64_t now = timeutil_now_ms();
         /* Headless: look for new approvals once a second. */
@@ -1367,7 +1403,11 @@ int app_outbox_run(struct app *a, bool until_empty, volatile sig_atomic_t *stop,
         now = timeutil_now_ms();
         if (progress != NULL && now - last >= 1000) {
             struct send_stats st;
+            /* Messages with sealed contacts wait for a key: maybe the keyring has it now. */
+            if (locked > 0)
+                locked = app_outbox_wait_vault(a);
             send_worker_stats(w, &st);
+            st.locked = locked;
             progress(&st, data);
             last = now;
         }
@@ -1390,8 +1430,10 @@ int app_outbox_run(struct app *a, bool until_empty, volatile sig_atomic_t *stop,
     /* Stopped (a signal): let what is in flight be answered, briefly. */
     rc = send_worker_finish(w, 5000, err);
 out:
-    if (out != NULL)
+    if (out != NULL) {
         send_worker_stats(w, out);
+        out->locked = app_outbox_wait_vault(a);
+    }
     send_worker_free(&w);
     app_outbox_progress(a);
     free(sink);

@@ -15,10 +15,14 @@
  * Notifying the verifier: an assignment composes a message with what they
  * need (place, what was reported, what to look for) from the report's own
  * fields, never from reporter_contacts, with phone numbers and emails in
- * free text masked. The broadcast outbox sends only broadcast texts to
- * subscribers, so the message is kept on the assignment with message_state
- * "queued" until a gateway can take single messages; the console and
- * `vigia assign` show it for the dispatcher to pass on.
+ * free text masked, and queues it in the outbox (src/store/store-outbox.c)
+ * for the verifier's channel in the transaction that writes the assignment;
+ * the outbox worker sends it like any other message (in a practice run, to
+ * the sandbox's sink). The verifier's contact is copied as stored, sealed or
+ * not: it is opened only by the worker, at send time. The assignment's
+ * message_state follows the outbox row; when nothing could be queued (no
+ * contact, an unknown channel, no gateway for it here) it says why, and the
+ * console and `vigia assign` show the message for the dispatcher to pass on.
  */
 #include "config.h"
 
@@ -130,6 +134,7 @@ void app_roster_free(struct app_verifier_status *rows, size_t n)
         model_verifier_fini(&rows[i].v);
         model_assignment_fini(&rows[i].current);
         free(rows[i].place);
+        free(rows[i].message_status);
     }
     free(rows);
 }
@@ -854,6 +859,8 @@ int app_roster(struct app *a, int64_t now, struct app_verifier_status **out, siz
                 st->place = xstrdup(r.area && *r.area ? r.area : r.location);
                 model_report_fini(&r);
             }
+            if (st->current.message_state != NULL)
+                st->message_status = app_assignment_message_status(a, &st->current, true);
         }
         (*nout)++;
     }
@@ -930,6 +937,8 @@ char *app_verifier_json(const struct app_verifier_status *s, int64_t now)
         json_object_set_new(j, "assignment_state",
                             json_string(model_assign_state_name(s->current.state)));
         json_object_set_new(j, "report_id", json_string(s->current.report_id));
+        if (s->current.message_state != NULL)
+            json_object_set_new(j, "message_state", json_string(s->current.message_state));
         json_object_set_new(j, "overdue",
                             json_string(s->overdue == MODEL_OVERDUE_ACK       ? "ack"
                                         : s->overdue == MODEL_OVERDUE_CHECKIN ? "checkin"
@@ -1095,6 +1104,56 @@ char *app_assignment_message(struct app *a, const struct model_report *r, const 
     return buf_steal(&b);
 }
 
+/*
+ * Where the message to @v goes: @msg's channel, contact (as stored: sealed
+ * or not) and language; or, with channel NULL, why it cannot go in
+ * msg->body (a message_state: no_contact, no_channel, no_gateway). A
+ * practice run sends to the sandbox's sink whatever the channel, and a
+ * scripted verifier without a contact gets a made-up one.
+ */
+static int app_assign_route(struct app *a, const struct model_verifier *v,
+                            struct store_outbox_msg *msg, bool *cs_loaded, struct config_send *cs)
+{
+    int ch = v->channel ? model_channel_parse(v->channel) : -1;
+    char *why = NULL;
+
+    /* No channel on record (older rows): what a plain contact implies. */
+    if (ch < 0 && (v->channel == NULL || *v->channel == '\0') && v->contact != NULL &&
+        *v->contact != '\0' && !store_vault_is_sealed(v->contact))
+        ch = v->contact[0] == '@' ? MODEL_CHANNEL_SIGNAL : MODEL_CHANNEL_SMS;
+    memset(msg, 0, sizeof *msg);
+    msg->verifier_id = v->id;
+    if (v->contact == NULL || *v->contact == '\0') {
+        if (!a->practice) {
+            msg->body = "no_contact";
+            return 0;
+        }
+        msg->contact = "practice";
+    } else {
+        msg->contact = v->contact;
+    }
+    if (a->practice && (ch < 0 || ch == MODEL_CHANNEL_FILE))
+        ch = MODEL_CHANNEL_SMS; /* the practice worker writes every channel to the sink */
+    if (ch < 0 || ch == MODEL_CHANNEL_FILE) {
+        msg->body = "no_channel";
+        return 0;
+    }
+    /* A channel this device has no gateway for would wait for ever: say so now. */
+    if (app_send_config(a, cs, &why) != 0) {
+        logger_msg(LOGGER_WARN, "%s", why ? why : "?");
+        free(why);
+        msg->body = "no_gateway";
+        return 0;
+    }
+    *cs_loaded = true;
+    if (!cs->channels[ch].enabled) {
+        msg->body = "no_gateway";
+        return 0;
+    }
+    msg->channel = model_channel_name((enum model_channel)ch);
+    return 0;
+}
+
 int app_assign(struct app *a, const char *report_id, const char *verifier_key,
                char id_out[ULID_LEN + 1], char **err)
 {
@@ -1102,9 +1161,12 @@ int app_assign(struct app *a, const char *report_id, const char *verifier_key,
     struct model_report r;
     struct model_assignment as;
     struct model_assignment *open = NULL;
+    struct store_outbox_msg msg;
+    struct config_send cs;
+    bool cs_loaded = false, queued = false;
     size_t nopen = 0;
     int64_t now = timeutil_now_ms();
-    char *detail = NULL, *why = NULL;
+    char *detail = NULL, *why = NULL, *lang = NULL;
     json_t *d;
     int rc = -1;
 
@@ -1136,9 +1198,17 @@ int app_assign(struct app *a, const char *report_id, const char *verifier_key,
     as.last_word_at = 0;
     as.assigned_by = xstrdup(a->actor);
     as.message = app_assignment_message(a, &r, v.name);
-    /* No gateway sends single messages yet: the dispatcher passes it on. */
-    as.message_state = xstrdup("queued");
+    if (app_assign_route(a, &v, &msg, &cs_loaded, &cs) != 0)
+        goto out;
+    as.message_state = xstrdup(msg.channel != NULL ? "queued" : msg.body);
+    msg.body = as.message;
+    msg.assignment_id = as.id;
+    if (v.languages != NULL && *v.languages != '\0') {
+        lang = xasprintf("%.*s", (int)strcspn(v.languages, ","), v.languages);
+        msg.language = lang;
+    }
     d = json_object();
+    json_object_set_new(d, "message_state", json_string(as.message_state));
     json_object_set_new(d, "assignment_id", json_string(as.id));
     json_object_set_new(d, "verifier_id", json_string(v.id));
     json_object_set_new(d, "verifier", json_string(v.name));
@@ -1147,6 +1217,8 @@ int app_assign(struct app *a, const char *report_id, const char *verifier_key,
     if (store_begin(a->store, err) != STORE_OK)
         goto out;
     if (store_assignment_put_tx(a->store, &as, err) != STORE_OK ||
+        (msg.channel != NULL &&
+         store_outbox_enqueue_tx(a->store, &msg, &queued, err) != STORE_OK) ||
         store_event(a->store, a->actor, "assignment.created", r.id, detail, err) != STORE_OK ||
         store_commit(a->store, err) != STORE_OK) {
         store_rollback(a->store);
@@ -1166,6 +1238,9 @@ int app_assign(struct app *a, const char *report_id, const char *verifier_key,
     rc = 0;
 out:
     free(detail);
+    free(lang);
+    if (cs_loaded)
+        config_send_fini(&cs);
     store_assignments_free(open, nopen);
     model_assignment_fini(&as);
     model_report_fini(&r);
@@ -1350,6 +1425,66 @@ void app_assignments_free(struct model_assignment *rows, size_t n)
     store_assignments_free(rows, n);
 }
 
+char *app_assignment_message_status(struct app *a, const struct model_assignment *as, bool brief)
+{
+    const char *st = as->message_state ? as->message_state : "";
+    struct store_outbox_row o;
+    struct model_verifier v;
+    bool here, got_v;
+    const char *name, *ch;
+    char *out;
+
+    got_v = store_verifier_get(a->store, as->verifier_id, &v, NULL) == STORE_OK;
+    here = store_outbox_of_assignment(a->store, as->id, &o, NULL) == STORE_OK;
+    name = got_v && v.name ? v.name : as->verifier_id;
+    ch = here && o.channel ? o.channel : got_v && v.channel ? v.channel : "?";
+    if (strcmp(st, "queued") == 0) {
+        if (!here)
+            out = xstrdup(brief ? _("queued elsewhere") : _("queued on the device that assigned it"));
+        else if (store_vault_is_sealed(o.contact) && !store_vault_unlocked(a->store))
+            /* TRANSLATORS: the verifier's contact is sealed; %s is a channel (sms...). */
+            out = brief ? xstrdup(_("queued, vault locked"))
+                        : xasprintf(_("queued for %s: waits for the vault to be unlocked"), ch);
+        else if (o.attempts > 0 && o.last_error != NULL)
+            out = brief ? xstrdup(_("queued to retry"))
+                        : xasprintf(_("queued for %s, to try again: %s"), ch, o.last_error);
+        else
+            out = brief ? xstrdup(_("queued")) : xasprintf(_("queued for %s"), ch);
+    } else if (strcmp(st, "sending") == 0) {
+        out = xasprintf(_("being sent by %s"), ch);
+    } else if (strcmp(st, "sent") == 0) {
+        out = xasprintf(_("sent by %s"), ch);
+    } else if (strcmp(st, "failed") == 0) {
+        out = brief ? xstrdup(_("not sent: failed"))
+                    : xasprintf(_("not sent: %s; pass it on yourself"),
+                                here && o.last_error ? o.last_error : _("the gateway refused it"));
+    } else if (strcmp(st, "uncertain") == 0) {
+        out = brief ? xstrdup(_("maybe sent: ask first"))
+                    : xasprintf(_("maybe sent: %s; ask %s before sending it again"),
+                                here && o.last_error ? o.last_error : "?", name);
+    } else if (strcmp(st, "no_contact") == 0) {
+        out = brief ? xstrdup(_("not sent: no contact"))
+                    : xasprintf(_("not sent: %s has no contact on the roster; pass it on "
+                                  "yourself"),
+                                name);
+    } else if (strcmp(st, "no_channel") == 0) {
+        out = brief ? xstrdup(_("not sent: unknown channel"))
+                    : xasprintf(_("not sent: %s's channel '%s' is unknown; pass it on yourself"),
+                                name, got_v && v.channel ? v.channel : "");
+    } else if (strcmp(st, "no_gateway") == 0) {
+        out = brief ? xasprintf(_("not sent: no %s gateway"), ch)
+                    : xasprintf(_("not sent: no %s gateway is set up on this device (channels "
+                                  "in config.yaml); pass it on yourself"),
+                                ch);
+    } else {
+        out = xstrdup(st);
+    }
+    if (here)
+        store_outbox_row_fini(&o);
+    model_verifier_fini(&v);
+    return out;
+}
+
 char *app_assignment_json(struct app *a, const struct model_assignment *as, int64_t now)
 {
     json_t *j = json_object(), *times = json_object();
@@ -1385,6 +1520,11 @@ char *app_assignment_json(struct app *a, const struct model_assignment *as, int6
     json_object_set_new(j, "message", as->message ? json_string(as->message) : json_null());
     json_object_set_new(j, "message_state",
                         as->message_state ? json_string(as->message_state) : json_null());
+    if (as->message_state != NULL) {
+        char *ms = app_assignment_message_status(a, as, false);
+        json_object_set_new(j, "message_status", json_string(ms));
+        free(ms);
+    }
     return app_roster_dump(j);
 }
 
@@ -1495,16 +1635,21 @@ char *app_handoff(struct app *a, int64_t now, bool md, char **err)
     if (app_roster(a, now, &ro, &nro, err) != 0)
         goto fail;
     for (size_t i = 0; i < nro; i++) {
-        char age[8];
+        char age[8], *msg;
         if (!ro[i].has_current)
             continue;
         timeutil_age(now - (ro[i].last_word ? ro[i].last_word : ro[i].current.at[0]), age);
-        app_md_line(&b, md, _("%s: %s at %s, last word %s ago%s"), ro[i].v.name,
+        /* Not acknowledged yet: whether their message went out matters to the next dispatcher. */
+        msg = ro[i].current.state == MODEL_ASSIGN_ASSIGNED && ro[i].message_status != NULL
+                  ? xasprintf(_(" (message: %s)"), ro[i].message_status)
+                  : xstrdup("");
+        app_md_line(&b, md, _("%s: %s at %s, last word %s ago%s%s"), ro[i].v.name,
                     model_assign_state_label(ro[i].current.state), ro[i].place ? ro[i].place : "?",
-                    age,
+                    age, msg,
                     ro[i].overdue == MODEL_OVERDUE_CHECKIN ? _(" — MISSED CHECK-IN, call them")
                     : ro[i].overdue == MODEL_OVERDUE_ACK   ? _(" — not acknowledged")
                                                            : "");
+        free(msg);
         total++;
     }
     if (total == 0)

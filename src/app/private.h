@@ -18,6 +18,10 @@ struct app {
     char *practice_sink; /* the sandbox's file sink */
 };
 
+struct config_send;
+/** The send config (channels) for one use case, all channels in a practice run (app-broadcast.c). */
+int app_send_config(struct app *a, struct config_send *cs, char **err);
+
 /** Free what app-verify.c keeps in @a (called by app_free). */
 void app_verify_free(struct app *a);
 /**

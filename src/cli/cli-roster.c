@@ -420,8 +420,11 @@ static int cli_assign(const struct cli_global *g, int argc, char **argv)
         struct model_assignment as;
         printf("%s\n", id);
         if (app_assignment_get(a, id, &as, NULL) == 0 && as.message != NULL) {
-            printf("%s\n", _("message for the verifier (queued):"));
+            char *ms = app_assignment_message_status(a, &as, false);
+            /* TRANSLATORS: %s says where the message is ("queued for sms"...). */
+            printf(_("message for the verifier (%s):\n"), ms);
             cli_print_lines(as.message);
+            free(ms);
         }
         model_assignment_fini(&as);
     }
@@ -497,8 +500,12 @@ static int cli_assignment(const struct cli_global *g, int argc, char **argv)
                 printf("%s\n", j);
             } else {
                 cli_assignment_print(a, &as, now);
-                if (as.message)
+                if (as.message) {
+                    char *ms = app_assignment_message_status(a, &as, false);
+                    printf(_("message for the verifier (%s):\n"), ms);
                     cli_print_lines(as.message);
+                    free(ms);
+                }
             }
             free(j);
             rc = 0;

@@ -242,7 +242,9 @@ static int cli_subscriber(const struct cli_global *g, int argc, char **argv)
                 }
                 printf("%s  %-8s  %s  %-5s  %s%s\n", rows[i].id,
                        rows[i].channel ? rows[i].channel : "-",
-                       rows[i].locked ? _("(locked)") : rows[i].contact ? rows[i].contact : "-",
+                       rows[i].locked    ? _("(locked)")
+                       : rows[i].contact ? rows[i].contact
+                                         : "-",
                        rows[i].language ? rows[i].language : "-",
                        rows[i].areas ? rows[i].areas : _("every area"),
                        rows[i].opted_out_at ? _("  opted out") : "");
@@ -476,7 +478,9 @@ static int cli_broadcast(const struct cli_global *g, int argc, char **argv)
                 json_array_foreach(json_object_get(p, "attention"), i, r)
                     printf("  %-9s %-8s %s  %s\n", json_string_value(json_object_get(r, "state")),
                            json_string_value(json_object_get(r, "channel")),
-                           json_string_value(json_object_get(r, "to")),
+                           json_is_string(json_object_get(r, "to"))
+                               ? json_string_value(json_object_get(r, "to"))
+                               : _("(locked)"),
                            json_is_string(json_object_get(r, "error"))
                                ? json_string_value(json_object_get(r, "error"))
                                : "");
@@ -529,17 +533,38 @@ static void cli_outbox_signal(int sig)
     cli_outbox_stop = 1;
 }
 
+/* Messages whose sealed contact needs the key: say so, they are neither lost nor failed. */
+static void cli_outbox_locked(size_t n)
+{
+    static size_t shown;
+
+    if (n == shown) /* said already (or nothing to say) */
+        return;
+    shown = n;
+    if (n == 0)
+        return;
+    fputs("vigia: ", stderr);
+    fprintf(stderr,
+            NG_("%zu message waits for the vault to be unlocked (vigia unlock)\n",
+                "%zu messages wait for the vault to be unlocked (vigia unlock)\n", n),
+            n);
+}
+
 static void cli_outbox_progress(const struct send_stats *st, void *data)
 {
     static struct send_stats last;
 
     if (*(bool *)data || (st->sent == last.sent && st->failed == last.failed &&
-                          st->uncertain == last.uncertain && st->in_flight == last.in_flight))
+                          st->uncertain == last.uncertain && st->in_flight == last.in_flight &&
+                          st->locked == last.locked))
         return;
+    if (st->locked != last.locked)
+        cli_outbox_locked(st->locked);
     last = *st;
     fprintf(stderr, _("sent %zu, failed %zu, uncertain %zu, in flight %zu, %.0f/s\n"), st->sent,
             st->failed, st->uncertain, st->in_flight, st->rate);
 }
+
 
 static int cli_outbox(const struct cli_global *g, int argc, char **argv)
 {
@@ -586,6 +611,8 @@ static int cli_outbox(const struct cli_global *g, int argc, char **argv)
     else
         printf(_("sent %zu, failed %zu, uncertain %zu, skipped %zu, retried %zu\n"), st.sent,
                st.failed, st.uncertain, st.skipped, st.retried);
+    if (rc == 0)
+        cli_outbox_locked(st.locked);
     app_free(&a);
     return rc;
 }

@@ -222,8 +222,12 @@ int model_verifier_set(struct model_verifier *v, const char *key, const char *va
     } else if (strcmp(key, "channel") == 0) {
         int ch;
         FREE(&v->channel);
-        if (blank)
+        if (blank) {
+            /* An empty column keeps what the contact implies (CSV: "contact,channel"). */
+            if (v->contact != NULL)
+                v->channel = xstrdup(v->contact[0] == '@' ? "signal" : "sms");
             return MODEL_SET_OK;
+        }
         ch = model_channel_parse(val);
         if (ch != MODEL_CHANNEL_SMS && ch != MODEL_CHANNEL_SIGNAL && ch != MODEL_CHANNEL_TELEGRAM) {
             util_seterr(err, _("channel: '%s' is not sms, signal or telegram"), val);

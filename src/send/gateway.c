@@ -524,7 +524,11 @@ int send_file_append(const char *path, const struct store_outbox_row *row, const
     timeutil_rfc3339(timeutil_now_ms(), at);
     json_object_set_new(o, "at", json_string(at));
     json_object_set_new(o, "key", json_string(row->key));
-    json_object_set_new(o, "broadcast_id", json_string(row->broadcast_id));
+    if (row->assignment_id != NULL) /* a single message: the verifier of an assignment */
+        json_object_set_new(o, "assignment_id", json_string(row->assignment_id));
+    else
+        json_object_set_new(o, "broadcast_id",
+                            row->broadcast_id ? json_string(row->broadcast_id) : json_null());
     json_object_set_new(o, "channel", json_string(row->channel));
     json_object_set_new(o, "to", json_string(row->contact ? row->contact : ""));
     json_object_set_new(o, "language", json_string(row->language ? row->language : ""));

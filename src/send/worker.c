@@ -241,7 +241,7 @@ void send_worker_free(struct send_worker **wp)
 
 /* ---- texts ------------------------------------------------------------------------------ */
 
-/* The text of @row's broadcast in its language, newly allocated, or NULL. */
+/* The text of @row (its own, or its broadcast's in its language), newly allocated, or NULL. */
 static char *send_text_for(struct send_worker *w, const struct store_outbox_row *row, char **err)
 {
     json_t *texts = NULL, *t;
@@ -249,6 +249,12 @@ static char *send_text_for(struct send_worker *w, const struct store_outbox_row 
     const char *key;
     size_t i;
 
+    if (row->body != NULL) /* a single message (a verifier's assignment) */
+        return xstrdup(row->body);
+    if (row->broadcast_id == NULL) {
+        util_seterr(err, "%s", _("a message with no text"));
+        return NULL;
+    }
     for (i = 0; i < SEND_TEXT_CACHE; i++)
         if (w->cache[i].texts && strcmp(w->cache[i].broadcast_id, row->broadcast_id) == 0) {
             texts = w->cache[i].texts;
@@ -582,6 +588,39 @@ static void send_file_one(struct send_worker *w, struct store_outbox_row *row, c
     }
 }
 
+/*
+ * Replace a sealed contact of @row by its plain form, just before it leaves;
+ * -1 when it cannot be opened (the outcome is recorded). The claim takes no
+ * sealed row while the vault is locked, so a locked vault here means it was
+ * locked between the two: the row goes back to the queue, never failed.
+ */
+static int send_open_contact(struct send_worker *w, struct store_outbox_row *row)
+{
+    char *plain = NULL, *err = NULL;
+    int rc;
+
+    if (!store_vault_is_sealed(row->contact))
+        return 0;
+    rc = store_outbox_open_contact(w->s, row, &plain, &err);
+    if (rc == STORE_OK) {
+        free(row->contact);
+        row->contact = plain;
+        free(err);
+        return 0;
+    }
+    if (rc == STORE_ERR_LOCKED) {
+        free(err);
+        send_result(w, row->rowid, STORE_OUTBOX_QUEUED, NULL,
+                    xstrdup(_("waits for the vault to be unlocked")), 0);
+        return -1;
+    }
+    /* Sealed under a key this database does not have: no gateway can use it. */
+    send_result(w, row->rowid, STORE_OUTBOX_FAILED, NULL,
+                xasprintf(_("cannot open the recipient's contact: %s"), err ? err : "?"), 0);
+    free(err);
+    return -1;
+}
+
 /* Claim and start what channel @c has room for. */
 static int send_claim(struct send_worker *w, int c, int64_t now, char **err)
 {
@@ -639,6 +678,10 @@ static int send_claim(struct send_worker *w, int c, int64_t now, char **err)
         char *terr = NULL, *text = send_text_for(w, &rows[i], &terr);
         if (text == NULL) {
             send_result(w, rows[i].rowid, STORE_OUTBOX_FAILED, NULL, terr, 0);
+            continue;
+        }
+        if (send_open_contact(w, &rows[i]) != 0) {
+            free(text);
             continue;
         }
         if (c == MODEL_CHANNEL_FILE || w->practice) {

@@ -67,6 +67,13 @@ int store_vault_seal_cols(struct store *s, const char *table, const char *row_id
 void store_vault_cols_free(struct store_col *cols, size_t n);
 /** Checkpoint the WAL into the file and truncate it (best effort; store-vault.c). */
 void store_truncate_wal(struct store *s);
+/**
+ * The outbox row of assignment @assignment_id is now in @state: write the
+ * assignment's message_state (a synced column) inside the caller's
+ * transaction; nothing when the assignment is not here (store-outbox.c).
+ */
+int store_outbox_follow_tx(struct store *s, const char *assignment_id, const char *state,
+                           char **err);
 /** Personal column @i (for wipes): false past the last one. */
 bool store_vault_column(size_t i, const char **table, const char **col);
 

@@ -428,6 +428,9 @@ void store_outbox_row_fini(struct store_outbox_row *r)
     FREE(&r->language);
     FREE(&r->gateway_id);
     FREE(&r->last_error);
+    FREE(&r->assignment_id);
+    FREE(&r->verifier_id);
+    FREE(&r->body);
 }
 
 void store_outbox_rows_free(struct store_outbox_row **rows, size_t n)
@@ -440,7 +443,7 @@ void store_outbox_rows_free(struct store_outbox_row **rows, size_t n)
 #define STORE_OUTBOX_COLS                                                                          \
     "o.rowid, o.id, o.broadcast_id, o.subscriber_id, o.channel, o.idempotency_key,"                \
     " o.contact, o.language, o.state, o.attempts, o.gateway_id, o.last_error, o.not_before,"       \
-    " o.sending_at, o.updated_at, o.reconcile"
+    " o.sending_at, o.updated_at, o.reconcile, o.assignment_id, o.verifier_id, o.body"
 
 static void store_outbox_from_row(sqlite3_stmt *st, struct store_outbox_row *r)
 {
@@ -465,6 +468,9 @@ static void store_outbox_from_row(sqlite3_stmt *st, struct store_outbox_row *r)
     r->sending_at = sqlite3_column_int64(st, 13);
     r->updated_at = sqlite3_column_int64(st, 14);
     r->reconcile = sqlite3_column_int(st, 15) != 0;
+    r->assignment_id = store_col_text(st, 16);
+    r->verifier_id = store_col_text(st, 17);
+    r->body = store_col_text(st, 18);
 }
 
 /* Collect rows of a prepared statement into a new array. */
@@ -512,6 +518,26 @@ int store_outbox_list(struct store *s, const char *broadcast_id, int state, size
     return store_outbox_collect(s, st, rows, n, err);
 }
 
+int store_outbox_of_assignment(struct store *s, const char *assignment_id,
+                               struct store_outbox_row *out, char **err)
+{
+    sqlite3_stmt *st = store_stmt(s,
+                                  "SELECT " STORE_OUTBOX_COLS " FROM outbox o"
+                                  " WHERE o.assignment_id = ? ORDER BY o.rowid DESC LIMIT 1",
+                                  err);
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (st == NULL)
+        return STORE_ERR_IO;
+    sqlite3_bind_text(st, 1, assignment_id, -1, SQLITE_STATIC);
+    rc = store_step_one(s, st, "reading the outbox", err);
+    if (rc == STORE_OK)
+        store_outbox_from_row(st, out);
+    store_stmt_done(st);
+    return rc;
+}
+
 int store_outbox_claim(struct store *s, const char *channel, int64_t now, size_t limit,
                        struct store_outbox_row **rows, size_t *n, size_t *skipped, char **err)
 {
@@ -535,6 +561,8 @@ int store_outbox_claim(struct store *s, const char *channel, int64_t now, size_t
                      " FROM subscribers sub WHERE sub.id = o.subscriber_id)"
                      " FROM outbox o INDEXED BY outbox_queue"
                      " WHERE o.channel = ?1 AND o.state = 'queued' AND o.not_before <= ?2"
+                     /* A sealed contact waits for the vault (store-outbox.c). */
+                     " AND (?4 OR o.contact IS NULL OR substr(o.contact, 1, 3) <> 'vg:')"
                      " ORDER BY o.not_before LIMIT ?3",
                      err);
     if (sel == NULL) {
@@ -544,6 +572,7 @@ int store_outbox_claim(struct store *s, const char *channel, int64_t now, size_t
     sqlite3_bind_text(sel, 1, channel, -1, SQLITE_STATIC);
     sqlite3_bind_int64(sel, 2, now);
     sqlite3_bind_int64(sel, 3, (sqlite3_int64)limit);
+    sqlite3_bind_int(sel, 4, store_vault_unlocked(s));
     while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
         if (*n == cap) {
             cap = cap ? cap * 2 : 16;
@@ -551,7 +580,7 @@ int store_outbox_claim(struct store *s, const char *channel, int64_t now, size_t
             opted = xreallocarray(opted, cap, sizeof *opted);
         }
         store_outbox_from_row(sel, &(*rows)[*n]);
-        opted[*n] = sqlite3_column_int(sel, 16) != 0;
+        opted[*n] = sqlite3_column_int(sel, 19) != 0;
         (*n)++;
     }
     sqlite3_reset(sel);
@@ -610,6 +639,10 @@ int store_outbox_claim(struct store *s, const char *channel, int64_t now, size_t
         }
         (*rows)[i].state = STORE_OUTBOX_SENDING;
         (*rows)[i].attempts++;
+        if ((*rows)[i].assignment_id != NULL &&
+            (rc = store_outbox_follow_tx(s, (*rows)[i].assignment_id, "sending", err)) !=
+                STORE_OK)
+            goto fail;
         if (!(*rows)[i].reconcile || (*rows)[i].sending_at == 0)
             (*rows)[i].sending_at = now;
     }
@@ -637,8 +670,11 @@ int store_outbox_finish(struct store *s, const struct store_outbox_result *res, 
         return rc;
     st = store_stmt(s,
                     "UPDATE outbox SET state = ?2, gateway_id = coalesce(?3, gateway_id),"
-                    " last_error = ?4, not_before = ?5, updated_at = ?6, reconcile = ?7"
-                    " WHERE rowid = ?1 AND state = 'sending'",
+                    " last_error = ?4, not_before = ?5, updated_at = ?6, reconcile = ?7,"
+                    /* A verifier's number is kept only while it may be needed again. */
+                    " contact = CASE WHEN assignment_id IS NOT NULL AND ?2 IN ('sent', 'failed')"
+                    " THEN NULL ELSE contact END"
+                    " WHERE rowid = ?1 AND state = 'sending' RETURNING assignment_id",
                     err);
     if (st == NULL) {
         rc = STORE_ERR_IO;
@@ -659,6 +695,22 @@ int store_outbox_finish(struct store *s, const struct store_outbox_result *res, 
         sqlite3_bind_int64(st, 6, timeutil_now_ms());
         sqlite3_bind_int(st, 7, res[i].reconcile);
         rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            /* A single message: its assignment's message_state follows. */
+            char *aid = store_col_text(st, 0);
+            while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+                ;
+            if (rc == SQLITE_DONE && aid != NULL) {
+                sqlite3_reset(st);
+                sqlite3_clear_bindings(st);
+                rc = store_outbox_follow_tx(s, aid, store_outbox_state_name(res[i].state), err);
+                free(aid);
+                if (rc != STORE_OK)
+                    goto fail;
+                continue;
+            }
+            free(aid);
+        }
         sqlite3_reset(st);
         sqlite3_clear_bindings(st);
         if (rc != SQLITE_DONE) {
@@ -674,7 +726,8 @@ fail:
 
 int store_outbox_broadcasts(struct store *s, char ***ids, size_t *n, char **err)
 {
-    sqlite3_stmt *st = store_stmt(s, "SELECT DISTINCT broadcast_id FROM outbox", err);
+    sqlite3_stmt *st = store_stmt(
+        s, "SELECT DISTINCT broadcast_id FROM outbox WHERE broadcast_id IS NOT NULL", err);
     int rc;
 
     *ids = NULL;
@@ -695,7 +748,9 @@ int store_outbox_pending(struct store *s, const char *channel, int64_t *next_due
     sqlite3_stmt *st = store_stmt(s,
                                   "SELECT min(not_before), count(CASE WHEN attempts > 0 THEN 1 END)"
                                   " FROM outbox WHERE state = 'queued'"
-                                  " AND (?1 IS NULL OR channel = ?1)",
+                                  " AND (?1 IS NULL OR channel = ?1)"
+                                  /* Rows waiting for the vault are not due (store-outbox.c). */
+                                  " AND (?2 OR contact IS NULL OR substr(contact, 1, 3) <> 'vg:')",
                                   err);
     int rc;
 
@@ -705,6 +760,7 @@ int store_outbox_pending(struct store *s, const char *channel, int64_t *next_due
         return STORE_ERR_IO;
     if (channel)
         sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, store_vault_unlocked(s));
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
         *next_due = sqlite3_column_int64(st, 0);
@@ -719,6 +775,8 @@ int store_outbox_pending(struct store *s, const char *channel, int64_t *next_due
 int store_outbox_retry_uncertain(struct store *s, const char *broadcast_id, size_t *n, char **err)
 {
     sqlite3_stmt *st;
+    char **aids = NULL;
+    size_t naids = 0;
     int rc;
 
     if ((rc = store_begin(s, err)) != STORE_OK)
@@ -726,8 +784,10 @@ int store_outbox_retry_uncertain(struct store *s, const char *broadcast_id, size
     st = store_stmt(s,
                     "UPDATE outbox SET state = 'queued', not_before = 0,"
                     " last_error = 'resent after a dispatcher checked', updated_at = ?2"
-                    " WHERE state = 'uncertain' AND (?1 IS NULL OR broadcast_id = ?1)",
+                    " WHERE state = 'uncertain' AND (?1 IS NULL OR broadcast_id = ?1)"
+                    " RETURNING assignment_id",
                     err);
+    *n = 0;
     if (st == NULL) {
         store_rollback(s);
         return STORE_ERR_IO;
@@ -735,14 +795,26 @@ int store_outbox_retry_uncertain(struct store *s, const char *broadcast_id, size
     if (broadcast_id)
         sqlite3_bind_text(st, 1, broadcast_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, timeutil_now_ms());
-    rc = sqlite3_step(st);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        (*n)++;
+        if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
+            aids = xreallocarray(aids, naids + 1, sizeof *aids);
+            aids[naids++] = store_col_text(st, 0);
+        }
+    }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    if (rc != SQLITE_DONE) {
-        rc = store_fail(s, rc, "requeueing", err);
+    rc = rc == SQLITE_DONE ? STORE_OK : store_fail(s, rc, "requeueing", err);
+    /* Single messages: their assignments' message_state follows. */
+    for (size_t i = 0; i < naids; i++) {
+        if (rc == STORE_OK)
+            rc = store_outbox_follow_tx(s, aids[i], "queued", err);
+        free(aids[i]);
+    }
+    free(aids);
+    if (rc != STORE_OK) {
         store_rollback(s);
         return rc;
     }
-    *n = (size_t)sqlite3_changes(s->db);
     return store_commit(s, err);
 }

@@ -103,14 +103,21 @@ static const char store_migration_1[] =
     " created_at INTEGER, approved_at INTEGER, template TEXT, kind TEXT, urgent INTEGER,"
     " parent_id TEXT, lint_override TEXT, expires_at INTEGER, hold_until INTEGER,"
     " progress TEXT, updated_at INTEGER);"
+    /*
+     * A row is a broadcast's (broadcast_id, subscriber_id) or a single
+     * message to a verifier (assignment_id, verifier_id, its own body); see
+     * src/store/store-outbox.c. contact is a copy of the recipient's, sealed
+     * as it was in its own row.
+     */
     "CREATE TABLE outbox ("
-    " id TEXT PRIMARY KEY, broadcast_id TEXT NOT NULL, subscriber_id TEXT NOT NULL,"
+    " id TEXT PRIMARY KEY, broadcast_id TEXT, subscriber_id TEXT,"
     " channel TEXT NOT NULL, idempotency_key TEXT NOT NULL,"
     " state TEXT NOT NULL DEFAULT 'queued', attempts INTEGER NOT NULL DEFAULT 0,"
     " gateway_id TEXT, last_error TEXT, updated_at INTEGER, contact TEXT, language TEXT,"
     " not_before INTEGER NOT NULL DEFAULT 0, sending_at INTEGER,"
-    " reconcile INTEGER NOT NULL DEFAULT 0);"
+    " reconcile INTEGER NOT NULL DEFAULT 0, assignment_id TEXT, verifier_id TEXT, body TEXT);"
     "CREATE INDEX outbox_queue ON outbox(channel, state, not_before);"
+    "CREATE INDEX outbox_assignment ON outbox(assignment_id) WHERE assignment_id IS NOT NULL;"
     "CREATE TABLE resources ("
     " id TEXT PRIMARY KEY, name TEXT NOT NULL, services TEXT, languages TEXT, areas TEXT,"
     " hours TEXT, contact TEXT, notes TEXT, checked_at INTEGER, deleted_at INTEGER,"

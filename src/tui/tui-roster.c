@@ -10,7 +10,8 @@
  * acknowledged in time are marked OVERDUE; a missed on-scene check-in is marked CALL and escalates.
  * - Assign ('a' on a report): field verifiers ranked for that report with
  *   the reason of each rank; Enter (or the rank's digit) assigns, then the
- *   roster shows with the message queued for the verifier.
+ *   roster shows with the message for the verifier and where it is (queued
+ *   in the outbox, sent, or why it could not be sent).
  * - Handoff ('H'): the shift handoff brief, scrollable.
  *
  * Escalation runs from the loop's timer, whatever screen is in front: when
@@ -629,7 +630,7 @@ static int tui_roster_assign_key(struct tui *t, const struct tui_key *k)
     }
     snprintf(r->sel_id, sizeof r->sel_id, "%s", r->rank.rows[pick].v.id);
     /* TRANSLATORS: after assigning; %s is the verifier. */
-    tui_set_msg(t, false, _("%s assigned; their message is queued (below)"),
+    tui_set_msg(t, false, _("%s assigned; their message is below, with where it is"),
                 r->rank.rows[pick].v.name);
     r->mode = TUI_RM_ROSTER;
     t->now = timeutil_now_ms();
@@ -917,8 +918,11 @@ static void tui_roster_draw_roster(struct tui *t, WINDOW *w, int h, int width)
                           tui_theme_attr(TUI_ROLE_ERROR) | A_BOLD, false);
             free(line);
         } else if (s->has_current && s->current.message != NULL) {
+            /* TRANSLATORS: "message [sent by sms]: vigia: Rosa, please go and look..." */
             char *msg = xasprintf("%s [%s]: %s", _("message"),
-                                  s->current.message_state ? s->current.message_state : "",
+                                  s->message_status     ? s->message_status
+                                  : s->current.message_state ? s->current.message_state
+                                                             : "",
                                   s->current.message);
             for (char *q = msg; *q; q++)
                 if (*q == '\n')

@@ -170,12 +170,15 @@ def main():
         keys("b")
         wait_for("a approve", "public draft")
         keys("a")
-        wait_for("sent 4", deadline=30)
+        # Four alerts, and before them Beatriz's assignment message: the same worker sent it.
+        wait_for("sent 5", deadline=30)
         keys("Escape")
         sink = os.path.join(TMP, "data", "vigia", "practice", "courthouse-arrest.en.db.sink.jsonl")
         with open(sink) as f:
             rows = [json.loads(x) for x in f]
         assert {r["channel"] for r in rows} == {"sms", "telegram", "email"}, rows
+        mine = [r for r in rows if r.get("assignment_id")]
+        assert len(mine) == 1 and mine[0]["text"].startswith("vigia: Beatriz"), rows
         try:
             conn, _ = canary.accept()
             conn.close()

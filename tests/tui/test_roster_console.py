@@ -181,8 +181,9 @@ def run(ids):
         keys("l")
         wait_for("speaking", gone=True)
         keys("Enter")
-        s = wait_for("Roster:", "assigned; their message is queued")
-        assert "message [queued]" in s and "Home Depot on Cesar Chavez" in s, s
+        s = wait_for("Roster:", "assigned; their message is below")
+        # No gateway is configured here: the pane says the message was not sent, and why.
+        assert "message [not sent: no sms gateway]" in s and "Home Depot on Cesar Chavez" in s, s
         assert "+14155559999" not in s, "the caller's contact must never reach the verifier"
         a = assignment("Rosa M.")
         assert a["state"] == "assigned" and a["assigned_at"].startswith("2026-11-23T15:30"), a
