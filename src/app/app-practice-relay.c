@@ -448,8 +448,12 @@ int practice_relay_open(struct app_practice *p, const struct app_practice_option
         if (prelay_mono() > until) {
             struct app_sync_status st;
             app_sync_status(r->sync, &st);
+            /* An unknown code's network does not exist: the relay answers 401. */
             if (!st.online && st.last_error != NULL)
-                util_seterr(err, _("cannot reach relay %s: %s"), r->url, st.last_error);
+                util_seterr(err,
+                            _("no practice run with code %s on relay %s: has the trainer "
+                              "started it (vigia practice FILE --relay URL --lead)? (%s)"),
+                            r->shown, r->url, st.last_error);
             else
                 util_seterr(err,
                             _("no practice run with code %s on relay %s yet: has the trainer "
