@@ -73,7 +73,8 @@ static int app_sub_list_one(const struct store_subscriber *sub, void *data)
     r->areas = sub->areas ? xstrdup(sub->areas) : NULL;
     r->opted_out_at = sub->opted_out_at;
     r->created_at = sub->created_at;
-    rc = store_open_text(l->a->store, "subscribers", "contact", sub->id, sub->contact, &plain, NULL);
+    rc =
+        store_open_text(l->a->store, "subscribers", "contact", sub->id, sub->contact, &plain, NULL);
     if (rc != STORE_OK) {
         r->locked = true; /* locked, or sealed under a key this device does not have */
         return 0;

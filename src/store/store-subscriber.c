@@ -117,8 +117,8 @@ out:
 
 /* ---- STOP replies while locked ------------------------------------------------------ */
 
-int store_optout_pending_add(struct store *s, const char *channel, const char *contact,
-                             int64_t at, char **err)
+int store_optout_pending_add(struct store *s, const char *channel, const char *contact, int64_t at,
+                             char **err)
 {
     char id[ULID_LEN + 1], *sealed;
     sqlite3_stmt *st;
@@ -133,8 +133,8 @@ int store_optout_pending_add(struct store *s, const char *channel, const char *c
         util_seterr(err, "%s", _("no passphrase is set for this database"));
         return STORE_ERR_INVALID;
     }
-    st = store_stmt(s, "INSERT INTO subscriber_optouts(id, channel, contact, at) VALUES (?, ?, ?, ?)",
-                    err);
+    st = store_stmt(
+        s, "INSERT INTO subscriber_optouts(id, channel, contact, at) VALUES (?, ?, ?, ?)", err);
     if (st == NULL) {
         free(sealed);
         return STORE_ERR_IO;
@@ -184,9 +184,9 @@ int store_optout_pending_list(struct store *s, struct store_optout_pending **row
 
     *rows = NULL;
     *n = 0;
-    rc = sqlite3_prepare_v2(s->db,
-                            "SELECT id, channel, contact, at FROM subscriber_optouts ORDER BY at, id",
-                            -1, &st, NULL);
+    rc = sqlite3_prepare_v2(
+        s->db, "SELECT id, channel, contact, at FROM subscriber_optouts ORDER BY at, id", -1, &st,
+        NULL);
     if (rc != SQLITE_OK)
         return store_fail(s, rc, "reading STOP replies", err);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

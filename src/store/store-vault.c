@@ -729,8 +729,8 @@ static int store_vault_outbox(struct store *s, const unsigned char pk[32], bool 
         for (size_t i = 0; i < n && rc == STORE_OK; i++) {
             char *plain = NULL, *sealed;
             if (reopen) {
-                rc = store_open_text(s, kinds[k].table, "contact", items[i].row_id,
-                                     items[i].value, &plain, NULL);
+                rc = store_open_text(s, kinds[k].table, "contact", items[i].row_id, items[i].value,
+                                     &plain, NULL);
                 if (rc == STORE_ERR_KEY) {
                     rc = STORE_OK; /* sealed under a key we never had: it stays as it is */
                     continue;
