@@ -74,6 +74,22 @@ void store_truncate_wal(struct store *s);
  */
 int store_outbox_follow_tx(struct store *s, const char *assignment_id, const char *state,
                            char **err);
+/**
+ * The op log (store-oplog.c). store_write() after sealing: the row, its FTS
+ * entry when new, and one `ops` row for its cells.
+ */
+int store_write_raw(struct store *s, const char *table, const char *row_id,
+                    const struct store_col *cols, size_t n, char **err);
+/** Append cell (@name, @v) to the JSON object being built in @b (empty: starts it). */
+void store_oplog_add(struct buf *b, const char *name, const struct store_val *v);
+/** Close the JSON object in @b ("{}" when no cell was added). */
+void store_oplog_end(struct buf *b);
+/** Insert one `ops` row: @ncells cells in @cols (JSON), @parents JSON or NULL. */
+int store_oplog_insert(struct store *s, uint64_t hlc, const char *device, const char *tbl,
+                       const char *row_id, size_t ncells, const char *cols, const char *parents,
+                       char **err);
+/** Add the new row @rowid of @table to its full-text index, if the table has one. */
+int store_fts_inserted(struct store *s, const char *table, int64_t rowid, char **err);
 /** Personal column @i (for wipes): false past the last one. */
 bool store_vault_column(size_t i, const char **table, const char **col);
 

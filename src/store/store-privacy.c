@@ -94,21 +94,30 @@ static int store_privacy_due(struct store *s, int64_t before, char ***ids, size_
     return rc == SQLITE_DONE ? STORE_OK : store_fail(s, rc, "finding contacts to purge", err);
 }
 
-/* Scrub the values of earlier ops of one personal cell; adds to *count. */
+/*
+ * Scrub the values of earlier ops of one personal cell; adds to *count. A row
+ * op holds the cells of one write (store-oplog.c): only this cell's value
+ * becomes null, the others stay.
+ */
 static int store_privacy_scrub(struct store *s, const char *tbl, const char *col,
                                const char *row_id, size_t *count, char **err)
 {
     sqlite3_stmt *st = store_stmt(s,
-                                  "UPDATE ops SET value = NULL WHERE tbl = ? AND row_id = ?"
-                                  " AND col = ? AND value IS NOT NULL",
+                                  "UPDATE ops SET cols = json_replace(cols, ?3, NULL)"
+                                  " WHERE tbl = ?1 AND row_id = ?2"
+                                  " AND json_extract(cols, ?3) IS NOT NULL",
                                   err);
+    char *path = xasprintf("$.%s", col); /* col: a column name from the registry */
     int rc;
 
-    if (st == NULL)
+    if (st == NULL) {
+        free(path);
         return STORE_ERR_IO;
+    }
     sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, row_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, col, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, path, -1, SQLITE_TRANSIENT);
+    free(path);
     rc = sqlite3_step(st);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
@@ -266,8 +275,9 @@ int store_wipe_prepare(struct store **sp, char **err)
     for (size_t i = 0; rc == STORE_OK && store_vault_column(i, &tbl, &col); i++) {
         /* Identifiers from the vault's registry only; '' where the column is NOT NULL. */
         char *sql = xasprintf("UPDATE %s SET %s = CASE WHEN %s IS NULL THEN NULL ELSE '' END;"
-                              "UPDATE ops SET value = NULL WHERE tbl = '%s' AND col = '%s';",
-                              tbl, col, col, tbl, col);
+                              "UPDATE ops SET cols = json_replace(cols, '$.%s', NULL)"
+                              " WHERE tbl = '%s' AND json_extract(cols, '$.%s') IS NOT NULL;",
+                              tbl, col, col, col, tbl, col);
         rc = store_privacy_exec(s, sql, err);
         free(sql);
     }

@@ -100,10 +100,14 @@ static bool store_sync_val_eq(const struct store_val *a, const struct store_val 
 int store_sync_local_ops(struct store *s, int64_t after_seq, size_t limit, struct store_op **ops,
                          size_t *n, int64_t *last_seq, char **err)
 {
-    static const char sql[] = "SELECT seq, hlc, tbl, row_id, col, value, parent FROM ops"
-                              " WHERE seq > ? AND device = ? ORDER BY seq LIMIT ?";
+    /* Each row op becomes its cells; a row op is never split across batches. */
+    static const char sql[] =
+        "SELECT o.seq, o.hlc, o.tbl, o.row_id, o.n, j.key, j.value, p.value"
+        " FROM ops o JOIN json_each(o.cols) j LEFT JOIN json_each(o.parents) p ON p.key = j.key"
+        " WHERE o.seq > ? AND o.device = ? ORDER BY o.seq";
     sqlite3_stmt *st = store_stmt(s, sql, err);
     size_t cap = 0;
+    int64_t cur = after_seq;
     int rc;
 
     *ops = NULL;
@@ -113,30 +117,40 @@ int store_sync_local_ops(struct store *s, int64_t after_seq, size_t limit, struc
         return STORE_ERR_IO;
     sqlite3_bind_int64(st, 1, after_seq);
     sqlite3_bind_text(st, 2, s->device, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct store_op *op;
+        int64_t seq = sqlite3_column_int64(st, 0);
+        if (seq != cur) {
+            /* A new row op: stop before it when its cells would not fit. */
+            size_t cells = (size_t)sqlite3_column_int64(st, 4);
+            if (*n > 0 && *n + cells > limit) {
+                rc = SQLITE_DONE;
+                break;
+            }
+            cur = seq;
+            *last_seq = seq;
+        }
         if (*n == cap) {
             cap = cap ? cap * 2 : 64;
             *ops = xreallocarray(*ops, cap, sizeof **ops);
         }
         op = &(*ops)[(*n)++];
         memset(op, 0, sizeof *op);
-        op->seq = sqlite3_column_int64(st, 0);
+        op->seq = seq;
         op->hlc = (uint64_t)sqlite3_column_int64(st, 1);
         snprintf(op->device, sizeof op->device, "%s", s->device);
         op->tbl = store_col_text(st, 2);
         op->row_id = store_col_text(st, 3);
-        op->col = store_col_text(st, 4);
-        op->v = store_sync_col_val(st, 5);
-        op->parent = (uint64_t)sqlite3_column_int64(st, 6);
-        *last_seq = op->seq;
+        op->col = store_col_text(st, 5);
+        op->v = store_sync_col_val(st, 6);
+        op->parent = (uint64_t)sqlite3_column_int64(st, 7);
     }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     if (rc != SQLITE_DONE) {
         store_ops_free(ops, *n);
         *n = 0;
+        *last_seq = after_seq;
         return store_fail(s, rc, "reading ops", err);
     }
     return STORE_OK;
@@ -144,7 +158,7 @@ int store_sync_local_ops(struct store *s, int64_t after_seq, size_t limit, struc
 
 int store_sync_pending(struct store *s, int64_t after_seq, int64_t *n, char **err)
 {
-    static const char sql[] = "SELECT count(*) FROM ops WHERE seq > ? AND device = ?";
+    static const char sql[] = "SELECT coalesce(sum(n), 0) FROM ops WHERE seq > ? AND device = ?";
     sqlite3_stmt *st = store_stmt(s, sql, err);
     int rc;
 
@@ -304,109 +318,156 @@ static int store_sync_conflict(struct store *s, const struct store_op *a, uint64
     return rc;
 }
 
-/*
- * Put one op into the log, in one pass over its cell (newest first): *dup
- * tells it was already there, *won that it beats every op of the cell. With
- * @conflicts, ops of other devices with another value within
- * STORE_SYNC_CONFLICT_MS are recorded as concurrent edits (counted in
- * *nconflicts).
- */
-static int store_sync_log_op(struct store *s, const struct store_op *op, bool conflicts, bool *dup,
-                             bool *won, size_t *nconflicts, char **err)
-{
-    static const char cell_sql[] = "SELECT hlc, device, value, parent FROM ops WHERE tbl = ?"
-                                   " AND row_id = ? AND col = ? ORDER BY hlc DESC, device DESC";
-    static const char ins_sql[] = "INSERT INTO ops(hlc, device, tbl, row_id, col, value, parent)"
-                                  " VALUES (?, ?, ?, ?, ?, ?, ?)";
-    struct {
-        uint64_t hlc;
-        char device[ULID_LEN + 1];
-        struct store_val v;
-    } found[8];
-    size_t nfound = 0;
-    uint64_t win = (uint64_t)STORE_SYNC_CONFLICT_MS << 16;
-    sqlite3_stmt *st;
-    bool first = true;
-    int rc, src;
+/* Cells of one remote write that go into one row op at most (a longer write is split). */
+#define STORE_SYNC_GROUP 64
 
-    *dup = false;
-    *won = true;
-    if ((st = store_stmt(s, cell_sql, err)) == NULL)
+/* A possible concurrent edit found for cell @cell of a group. */
+struct store_sync_found {
+    size_t cell;
+    uint64_t hlc;
+    char device[ULID_LEN + 1];
+    struct store_val v;
+};
+
+/* Same write: same hlc, device, table and row (the cells of one row op). */
+static bool store_sync_same_write(const struct store_op *a, const struct store_op *b)
+{
+    return a->hlc == b->hlc && strcmp(a->device, b->device) == 0 && strcmp(a->tbl, b->tbl) == 0 &&
+           strcmp(a->row_id, b->row_id) == 0;
+}
+
+/*
+ * Put the @k cells of one remote write (same hlc, device, table and row) into
+ * the log as one row op, in one pass over the row's ops (newest first):
+ * dup[i] tells cell i was already there, won[i] that it beats every op of its
+ * cell. Cells with known[i] are checked for concurrent edits when
+ * @conflicts: ops of other devices with another value within
+ * STORE_SYNC_CONFLICT_MS (counted in *nconflicts).
+ */
+static int store_sync_log_write(struct store *s, const struct store_op *ops, size_t k,
+                                const bool *known, bool conflicts, bool *dup, bool *won,
+                                size_t *nconflicts, char **err)
+{
+    static const char row_sql[] =
+        "SELECT o.hlc, o.device, j.key, j.value, p.value"
+        " FROM ops o JOIN json_each(o.cols) j LEFT JOIN json_each(o.parents) p ON p.key = j.key"
+        " WHERE o.tbl = ?1 AND o.row_id = ?2 ORDER BY o.hlc DESC";
+    const struct store_op *g = &ops[0];
+    uint64_t win = (uint64_t)STORE_SYNC_CONFLICT_MS << 16;
+    struct store_sync_found *found = NULL;
+    size_t nfound = 0, capfound = 0, nfor[STORE_SYNC_GROUP] = {0}, ncells = 0;
+    struct buf cols, parents;
+    sqlite3_stmt *st;
+    int rc = STORE_OK, src;
+
+    for (size_t i = 0; i < k; i++) {
+        dup[i] = false;
+        won[i] = true;
+        /* The same cell twice in one batch: the first one counts. */
+        for (size_t j = 0; j < i && !dup[i]; j++)
+            dup[i] = strcmp(ops[j].col, ops[i].col) == 0;
+    }
+    if ((st = store_stmt(s, row_sql, err)) == NULL)
         return STORE_ERR_IO;
-    sqlite3_bind_text(st, 1, op->tbl, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, op->row_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, op->col, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, g->tbl, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, g->row_id, -1, SQLITE_STATIC);
     while ((src = sqlite3_step(st)) == SQLITE_ROW) {
         uint64_t h = (uint64_t)sqlite3_column_int64(st, 0);
         const char *dev = (const char *)sqlite3_column_text(st, 1);
+        const char *key = (const char *)sqlite3_column_text(st, 2);
+        size_t i;
+        /* Older than the write and out of the window: nothing more to learn below. */
+        if (h < g->hlc && (!conflicts || g->hlc - h > win))
+            break;
         if (dev == NULL)
             dev = "";
-        if (first) {
-            *won = store_sync_newer(op->hlc, op->device, h, dev);
-            first = false;
-        }
-        if (h == op->hlc && strcmp(dev, op->device) == 0) {
-            *dup = true;
-            break;
+        if (key == NULL)
+            continue;
+        for (i = 0; i < k; i++)
+            if (!dup[i] && strcmp(ops[i].col, key) == 0)
+                break;
+        if (i == k)
+            continue;
+        if (!store_sync_newer(g->hlc, g->device, h, dev))
+            won[i] = false;
+        if (h == g->hlc && strcmp(dev, g->device) == 0) {
+            dup[i] = true;
+            continue;
         }
         /*
          * Concurrent: other device, close in time, and neither writer had seen
          * the other's op (or anything newer in the cell) when it wrote.
          */
-        if (conflicts && nfound < UTIL_ARRAY_LEN(found) && strcmp(dev, op->device) != 0 &&
-            (h > op->hlc ? h - op->hlc : op->hlc - h) <= win && op->parent < h &&
-            (uint64_t)sqlite3_column_int64(st, 3) < op->hlc) {
-            struct store_val v = store_sync_col_val(st, 2);
-            if (!store_sync_val_eq(&v, &op->v)) {
+        if (conflicts && known[i] && nfor[i] < 8 && strcmp(dev, g->device) != 0 &&
+            (h > g->hlc ? h - g->hlc : g->hlc - h) <= win && ops[i].parent < h &&
+            (uint64_t)sqlite3_column_int64(st, 4) < g->hlc) {
+            struct store_val v = store_sync_col_val(st, 3);
+            if (!store_sync_val_eq(&v, &ops[i].v)) {
+                if (nfound == capfound) {
+                    capfound = capfound ? capfound * 2 : 8;
+                    found = xreallocarray(found, capfound, sizeof *found);
+                }
+                found[nfound].cell = i;
                 found[nfound].hlc = h;
                 snprintf(found[nfound].device, sizeof found[nfound].device, "%s", dev);
                 found[nfound].v = v;
                 nfound++;
+                nfor[i]++;
             } else {
                 store_sync_val_free(&v);
             }
         }
-        /* Older than the op and out of the window: nothing more to learn below. */
-        if (h < op->hlc && (!conflicts || op->hlc - h > win))
-            break;
     }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    rc =
-        src == SQLITE_ROW || src == SQLITE_DONE ? STORE_OK : store_fail(s, src, "reading ops", err);
-    if (rc == STORE_OK && !*dup) {
-        if ((st = store_stmt(s, ins_sql, err)) == NULL) {
-            rc = STORE_ERR_IO;
-        } else {
-            sqlite3_bind_int64(st, 1, (sqlite3_int64)op->hlc);
-            sqlite3_bind_text(st, 2, op->device, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 3, op->tbl, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 4, op->row_id, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 5, op->col, -1, SQLITE_STATIC);
-            /* A personal value from a device without a passphrase is sealed on arrival
-             * (store-vault.c); test-vault.c checks it. */
-            struct store_val v = op->v;
-            char *sealed = NULL;
-            if (v.type == STORE_TEXT && store_vault_personal(op->tbl, op->col) &&
-                !store_vault_is_sealed(v.s) &&
-                (sealed = store_seal_text(s, op->tbl, op->col, op->row_id, v.s, NULL)) != NULL)
-                v.s = sealed;
-            store_bind(st, 6, &v);
-            if (op->parent > 0)
-                sqlite3_bind_int64(st, 7, (sqlite3_int64)op->parent);
-            rc = store_sync_step(s, st, "ops", err);
+    if (src != SQLITE_ROW && src != SQLITE_DONE)
+        rc = store_fail(s, src, "reading ops", err);
+
+    buf_init(&cols);
+    buf_init(&parents);
+    for (size_t i = 0; i < k && rc == STORE_OK; i++) {
+        const struct store_op *op = &ops[i];
+        struct store_val v = op->v;
+        char *sealed = NULL;
+        if (dup[i])
+            continue;
+        /* A personal value from a device without a passphrase is sealed on arrival
+         * (store-vault.c); test-vault.c checks it. */
+        if (v.type == STORE_TEXT && store_vault_personal(op->tbl, op->col) &&
+            !store_vault_is_sealed(v.s) &&
+            (sealed = store_seal_text(s, op->tbl, op->col, op->row_id, v.s, NULL)) != NULL)
+            v.s = sealed;
+        store_oplog_add(&cols, op->col, &v);
+        if (sealed != NULL) {
+            sodium_memzero(sealed, strlen(sealed));
             free(sealed);
         }
+        if (op->parent > 0) {
+            struct store_val p = store_int((int64_t)op->parent);
+            store_oplog_add(&parents, op->col, &p);
+        }
+        ncells++;
     }
+    if (rc == STORE_OK && ncells > 0) {
+        store_oplog_end(&cols);
+        if (parents.len > 0)
+            store_oplog_end(&parents);
+        rc = store_oplog_insert(s, g->hlc, g->device, g->tbl, g->row_id, ncells, buf_str(&cols),
+                                parents.len > 0 ? buf_str(&parents) : NULL, err);
+    }
+    buf_fini(&cols);
+    buf_fini(&parents);
     /* Collected first: writing events while stepping would reuse cached statements. */
-    for (size_t i = 0; i < nfound; i++) {
-        if (rc == STORE_OK && !*dup) {
-            rc = store_sync_conflict(s, op, found[i].hlc, found[i].device, &found[i].v, err);
+    for (size_t f = 0; f < nfound; f++) {
+        if (rc == STORE_OK && !dup[found[f].cell]) {
+            rc = store_sync_conflict(s, &ops[found[f].cell], found[f].hlc, found[f].device,
+                                     &found[f].v, err);
             if (rc == STORE_OK)
                 (*nconflicts)++;
         }
-        store_sync_val_free(&found[i].v);
+        store_sync_val_free(&found[f].v);
     }
+    free(found);
     return rc;
 }
 
@@ -417,12 +478,14 @@ static int store_sync_log_op(struct store *s, const struct store_op *op, bool co
 static int store_sync_materialize(struct store *s, const struct store_sync_row *r, bool *deferred,
                                   char **err)
 {
-    static const char win_sql[] =
-        "SELECT col, value, hlc, device FROM ops"
-        " WHERE tbl = ? AND row_id = ? ORDER BY col, hlc DESC, device DESC";
+    static const char win_sql[] = "SELECT j.key, j.value, o.hlc, o.device"
+                                  " FROM ops o, json_each(o.cols) j"
+                                  " WHERE o.tbl = ? AND o.row_id = ? ORDER BY o.hlc DESC";
     size_t ncols = 0, have = 0;
     struct store_val *vals;
     bool *set;
+    uint64_t *hlcs;
+    char(*devs)[ULID_LEN + 1];
     struct buf sql;
     sqlite3_stmt *st;
     char *q;
@@ -434,6 +497,8 @@ static int store_sync_materialize(struct store *s, const struct store_sync_row *
         ncols++;
     vals = xcalloc(ncols, sizeof *vals);
     set = xcalloc(ncols, sizeof *set);
+    hlcs = xcalloc(ncols, sizeof *hlcs);
+    devs = xcalloc(ncols, sizeof *devs);
     buf_init(&sql);
 
     if ((st = store_stmt(s, win_sql, err)) == NULL) {
@@ -444,13 +509,24 @@ static int store_sync_materialize(struct store *s, const struct store_sync_row *
     sqlite3_bind_text(st, 2, r->row_id, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *col = (const char *)sqlite3_column_text(st, 0);
+        uint64_t h = (uint64_t)sqlite3_column_int64(st, 2);
+        const char *dev = (const char *)sqlite3_column_text(st, 3);
+        if (col == NULL)
+            continue;
+        if (dev == NULL)
+            dev = "";
         for (size_t i = 0; i < ncols; i++) {
             if (strcmp(r->cols[i], col) == 0) {
-                /* Rows come newest first within a column: the first one wins. */
-                if (!set[i]) {
+                /* Newest first: a later row wins only on an hlc tie, by device. */
+                if (!set[i] || store_sync_newer(h, dev, hlcs[i], devs[i])) {
+                    if (set[i])
+                        store_sync_val_free(&vals[i]);
+                    else
+                        have++;
                     set[i] = true;
                     vals[i] = store_sync_col_val(st, 1);
-                    have++;
+                    hlcs[i] = h;
+                    snprintf(devs[i], sizeof devs[i], "%s", dev);
                 }
                 break;
             }
@@ -521,7 +597,8 @@ static int store_sync_materialize(struct store *s, const struct store_sync_row *
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     if (rc == SQLITE_DONE) {
-        rc = STORE_OK;
+        rc = exists ? STORE_OK
+                    : store_fts_inserted(s, r->tbl, sqlite3_last_insert_rowid(s->db), err);
     } else if (!exists && rc == SQLITE_CONSTRAINT_NOTNULL) {
         /* A required column has not arrived yet: the row appears when it does. */
         *deferred = true;
@@ -534,6 +611,8 @@ out:
         store_sync_val_free(&vals[i]);
     free(vals);
     free(set);
+    free(hlcs);
+    free(devs);
     buf_fini(&sql);
     return rc;
 }
@@ -555,49 +634,64 @@ int store_sync_apply_tx(struct store *s, const struct store_op *ops, size_t n,
         util_seterr(err, "store_sync_apply_tx outside a transaction");
         return STORE_ERR_INVALID;
     }
-    for (size_t i = 0; i < n && rc == STORE_OK; i++) {
-        const struct store_op *op = &ops[i];
-        bool append_only = false, dup, won, known = false;
+    for (size_t i = 0; i < n && rc == STORE_OK;) {
+        bool append_only = false, known[STORE_SYNC_GROUP], dup[STORE_SYNC_GROUP],
+             won[STORE_SYNC_GROUP], add = false;
         const char *const *cols;
+        size_t k = 0;
 
-        if (op->tbl == NULL || op->row_id == NULL || op->col == NULL || *op->row_id == '\0' ||
-            !ulid_valid(op->device)) {
-            util_seterr(err, _("refused a malformed op"));
-            rc = STORE_ERR_INVALID;
+        /* One remote write: the consecutive cells of one hlc, device, table and row. */
+        for (; i + k < n && k < STORE_SYNC_GROUP; k++) {
+            const struct store_op *op = &ops[i + k];
+            if (op->tbl == NULL || op->row_id == NULL || op->col == NULL || *op->row_id == '\0' ||
+                !ulid_valid(op->device)) {
+                util_seterr(err, _("refused a malformed op"));
+                rc = STORE_ERR_INVALID;
+                break;
+            }
+            if (k > 0 && !store_sync_same_write(&ops[i], op))
+                break;
+        }
+        if (rc != STORE_OK)
             break;
+        if (ops[i].hlc > maxhlc)
+            maxhlc = ops[i].hlc;
+        cols = store_table_cols(ops[i].tbl, &append_only);
+        for (size_t j = 0; j < k; j++) {
+            known[j] = false;
+            if (cols != NULL)
+                for (const char *const *c = cols; *c != NULL && !known[j]; c++)
+                    known[j] = strcmp(*c, ops[i + j].col) == 0;
         }
-        if (op->hlc > maxhlc)
-            maxhlc = op->hlc;
-        cols = store_table_cols(op->tbl, &append_only);
-        if (cols != NULL)
-            for (const char *const *c = cols; *c != NULL; c++)
-                if (strcmp(*c, op->col) == 0)
-                    known = true;
-        if ((rc = store_sync_log_op(s, op, known && !append_only, &dup, &won, &stats->conflicts,
-                                    err)) != STORE_OK)
+        if ((rc = store_sync_log_write(s, &ops[i], k, known, !append_only, dup, won,
+                                       &stats->conflicts, err)) != STORE_OK)
             break;
-        if (dup) {
-            stats->duplicates++;
-            continue;
+        for (size_t j = 0; j < k; j++) {
+            if (dup[j]) {
+                stats->duplicates++;
+            } else if (!known[j]) {
+                /* A newer vigia's column: keep the op, a later build will use it. */
+                stats->unknown++;
+            } else {
+                if (won[j])
+                    stats->won++;
+                else
+                    stats->lost++;
+                add = true;
+            }
         }
-        if (!known) {
-            /* A newer vigia's column: keep the op, a later build will use it. */
-            stats->unknown++;
-            continue;
+        if (add) {
+            if (nrows == cap) {
+                cap = cap ? cap * 2 : 64;
+                rows = xreallocarray(rows, cap, sizeof *rows);
+            }
+            /* Borrowed from @ops, which outlive this call; checked against the registry above. */
+            rows[nrows].tbl = ops[i].tbl;
+            rows[nrows].cols = cols;
+            rows[nrows].row_id = ops[i].row_id;
+            nrows++;
         }
-        if (won)
-            stats->won++;
-        else
-            stats->lost++;
-        if (nrows == cap) {
-            cap = cap ? cap * 2 : 64;
-            rows = xreallocarray(rows, cap, sizeof *rows);
-        }
-        /* Borrowed from @ops, which outlive this call; checked against the registry above. */
-        rows[nrows].tbl = op->tbl;
-        rows[nrows].cols = cols;
-        rows[nrows].row_id = op->row_id;
-        nrows++;
+        i += k;
     }
     if (rc == STORE_OK && nrows > 0) {
         qsort(rows, nrows, sizeof *rows, store_sync_row_cmp);

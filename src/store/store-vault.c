@@ -780,19 +780,23 @@ static int store_vault_migrate(struct store *s, const unsigned char pk[32], size
                                    " AND substr(%s, 1, 3) <> '" VAULT_PREFIX "'",
                                    col, tbl, col, col);
         char *upd_sql = xasprintf("UPDATE %s SET %s = ? WHERE id = ?", tbl, col);
-        /* Older files stored op values with NUMERIC affinity: phone numbers as integers. */
-        char *ops_sql = xasprintf("SELECT seq, row_id, CAST(value AS TEXT) FROM ops"
-                                  " WHERE tbl = '%s' AND col = '%s' AND value IS NOT NULL"
-                                  " AND (typeof(value) <> 'text'"
-                                  " OR substr(value, 1, 3) <> '" VAULT_PREFIX "')",
-                                  tbl, col);
+        /* The cell inside each row op's JSON (store-oplog.c); the other cells stay. */
+        char *ops_sql = xasprintf("SELECT seq, row_id, CAST(json_extract(cols, '$.%s') AS TEXT)"
+                                  " FROM ops WHERE tbl = '%s'"
+                                  " AND json_extract(cols, '$.%s') IS NOT NULL"
+                                  " AND (json_type(cols, '$.%s') <> 'text'"
+                                  " OR substr(json_extract(cols, '$.%s'), 1, 3) <> '" VAULT_PREFIX
+                                  "')",
+                                  col, tbl, col, col, col);
+        char *ops_upd =
+            xasprintf("UPDATE ops SET cols = json_replace(cols, '$.%s', ?) WHERE seq = ?", col);
 
         for (int pass = 0; pass < 2 && rc == STORE_OK; pass++) {
             rc = store_vault_collect(s, pass == 0 ? rows_sql : ops_sql, pass == 1, &items, &n, err);
             if (rc != STORE_OK)
                 break;
             sqlite3_stmt *up =
-                store_stmt(s, pass == 0 ? upd_sql : "UPDATE ops SET value = ? WHERE seq = ?", err);
+                store_stmt(s, pass == 0 ? upd_sql : ops_upd, err);
             for (size_t i = 0; i < n && rc == STORE_OK; i++) {
                 char *sealed;
                 if (up == NULL) {
@@ -819,6 +823,7 @@ static int store_vault_migrate(struct store *s, const unsigned char pk[32], size
         free(rows_sql);
         free(upd_sql);
         free(ops_sql);
+        free(ops_upd);
     }
     if (rc == STORE_OK)
         rc = store_vault_outbox(s, pk, false, migrated, err);
@@ -900,9 +905,12 @@ static int store_vault_reseal(struct store *s, const unsigned char pk[32], size_
         const char *tbl = store_vault_cols[c].table, *col = store_vault_cols[c].col;
         char *rows_sql = xasprintf("SELECT id, %s FROM %s WHERE %s IS NOT NULL", col, tbl, col);
         char *upd_sql = xasprintf("UPDATE %s SET %s = ? WHERE id = ?", tbl, col);
-        char *ops_sql = xasprintf("SELECT seq, row_id, CAST(value AS TEXT) FROM ops"
-                                  " WHERE tbl = '%s' AND col = '%s' AND value IS NOT NULL",
-                                  tbl, col);
+        char *ops_sql = xasprintf("SELECT seq, row_id, CAST(json_extract(cols, '$.%s') AS TEXT)"
+                                  " FROM ops WHERE tbl = '%s'"
+                                  " AND json_extract(cols, '$.%s') IS NOT NULL",
+                                  col, tbl, col);
+        char *ops_upd =
+            xasprintf("UPDATE ops SET cols = json_replace(cols, '$.%s', ?) WHERE seq = ?", col);
 
         for (int pass = 0; pass < 2 && rc == STORE_OK; pass++) {
             struct store_vault_item *items;
@@ -923,8 +931,7 @@ static int store_vault_reseal(struct store *s, const unsigned char pk[32], size_
                 sealed = store_vault_seal_with(pk, tbl, col, items[i].row_id, plain);
                 sodium_memzero(plain, strlen(plain));
                 free(plain);
-                up = store_stmt(s, pass == 0 ? upd_sql : "UPDATE ops SET value = ? WHERE seq = ?",
-                                err);
+                up = store_stmt(s, pass == 0 ? upd_sql : ops_upd, err);
                 if (up == NULL || sealed == NULL) {
                     free(sealed);
                     rc = STORE_ERR_IO;
@@ -949,6 +956,7 @@ static int store_vault_reseal(struct store *s, const unsigned char pk[32], size_
         free(rows_sql);
         free(upd_sql);
         free(ops_sql);
+        free(ops_upd);
     }
     if (rc == STORE_OK)
         rc = store_vault_outbox(s, pk, true, count, err);

@@ -10,7 +10,8 @@
  * store_write() is the single mutation path: it checks the table and columns
  * against a registry of the synced tables, upserts the row and appends an op
  * per column, stamped with the hybrid logical clock, in the caller's
- * transaction. Statements are prepared once and cached by SQL text.
+ * transaction (store-oplog.c: the cells of one write share one `ops` row).
+ * Statements are prepared once and cached by SQL text.
  */
 #include "config.h"
 
@@ -130,15 +131,17 @@ static const char store_migration_1[] =
     " report_id TEXT, detail TEXT);"
     "CREATE INDEX events_report ON events(report_id, at);"
     "CREATE INDEX events_at ON events(at);"
-    /* The sync log: one row per column written. */
+    /*
+     * The sync log: one row per row write, its n cells (one op each, all with
+     * this hlc) in cols, a JSON object column -> value; parents, a JSON object
+     * column -> hlc of the cell's newest op when this one was written, for
+     * the cells that had one (sync conflicts). See store-oplog.c.
+     */
     "CREATE TABLE ops ("
     " seq INTEGER PRIMARY KEY, hlc INTEGER NOT NULL, device TEXT NOT NULL,"
-    /* value has no declared type: "ANY" outside STRICT tables means NUMERIC affinity, */
-    /* which would turn the text "+15551234567" into an integer. */
-    " tbl TEXT NOT NULL, row_id TEXT NOT NULL, col TEXT NOT NULL, value,"
-    /* parent: the hlc of the cell's newest op when this one was written (sync conflicts) */
-    " parent INTEGER);"
-    "CREATE INDEX ops_cell ON ops(tbl, row_id, col, hlc);"
+    " tbl TEXT NOT NULL, row_id TEXT NOT NULL, n INTEGER NOT NULL, cols TEXT NOT NULL,"
+    " parents TEXT);"
+    "CREATE INDEX ops_row ON ops(tbl, row_id, hlc);"
     "CREATE INDEX ops_hlc ON ops(hlc);"
     "CREATE TABLE sync_state (key TEXT PRIMARY KEY, value ANY);"
     /* Sync: devices of the network (public keys only), key shares, batches seen. */
@@ -157,9 +160,7 @@ static const char store_migration_1[] =
     /* Search: accents and case folded by the tokenizer. */
     "CREATE VIRTUAL TABLE reports_fts USING fts5(location, area, what, agency, vehicles,"
     " content='reports', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2');"
-    "CREATE TRIGGER reports_fts_ai AFTER INSERT ON reports BEGIN"
-    " INSERT INTO reports_fts(rowid, location, area, what, agency, vehicles)"
-    " VALUES (new.rowid, new.location, new.area, new.what, new.agency, new.vehicles); END;"
+    /* New rows are indexed by store_fts_inserted() (store-oplog.c), not by a trigger. */
     "CREATE TRIGGER reports_fts_ad AFTER DELETE ON reports BEGIN"
     " INSERT INTO reports_fts(reports_fts, rowid, location, area, what, agency, vehicles)"
     " VALUES ('delete', old.rowid, old.location, old.area, old.what, old.agency, old.vehicles);"
@@ -267,14 +268,6 @@ const char *const *store_table_cols(const char *name, bool *append_only)
     if (append_only != NULL)
         *append_only = t->append_only;
     return t->cols;
-}
-
-static bool store_table_has(const struct store_table *t, const char *col)
-{
-    for (const char *const *c = t->cols; *c != NULL; c++)
-        if (strcmp(*c, col) == 0)
-            return true;
-    return false;
 }
 
 /* ---- errors ------------------------------------------------------------- */
@@ -706,18 +699,6 @@ void store_rollback(struct store *s)
 
 /* ---- the mutation path --------------------------------------------------- */
 
-static int store_step_done(struct store *s, sqlite3_stmt *st, const char *what, char **err)
-{
-    int rc = sqlite3_step(st);
-
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, rc, what, err);
-}
-
-static int store_write_raw(struct store *s, const char *table, const char *row_id,
-                           const struct store_col *cols, size_t n, char **err);
-
 int store_write(struct store *s, const char *table, const char *row_id,
                 const struct store_col *cols, size_t n, char **err)
 {
@@ -730,98 +711,6 @@ int store_write(struct store *s, const char *table, const char *row_id,
     rc = store_write_raw(s, table, row_id, sealed ? sealed : cols, n, err);
     store_vault_cols_free(sealed, n);
     return rc;
-}
-
-static int store_write_raw(struct store *s, const char *table, const char *row_id,
-                           const struct store_col *cols, size_t n, char **err)
-{
-    static const char op_sql[] =
-        "INSERT INTO ops(hlc, device, tbl, row_id, col, value, parent) VALUES (?1, ?2, ?3, ?4,"
-        " ?5, ?6, (SELECT max(hlc) FROM ops WHERE tbl = ?3 AND row_id = ?4 AND col = ?5))";
-    const struct store_table *t = store_table_find(table);
-    struct buf sql;
-    sqlite3_stmt *st, *op;
-    uint64_t hlc;
-    int rc;
-
-    if (s->depth == 0) {
-        util_seterr(err, "store_write outside a transaction");
-        return STORE_ERR_INVALID;
-    }
-    if (t == NULL || row_id == NULL || *row_id == '\0' || n == 0) {
-        util_seterr(err, _("cannot write to unknown table %s"), table);
-        return STORE_ERR_INVALID;
-    }
-    buf_init(&sql);
-    buf_printf(&sql, "INSERT INTO %s(id", t->name);
-    for (size_t i = 0; i < n; i++) {
-        if (!store_table_has(t, cols[i].name)) {
-            util_seterr(err, _("cannot write unknown column %s.%s"), table, cols[i].name);
-            buf_fini(&sql);
-            return STORE_ERR_INVALID;
-        }
-        buf_printf(&sql, ", %s", cols[i].name);
-    }
-    buf_adds(&sql, ") VALUES (?");
-    for (size_t i = 0; i < n; i++)
-        buf_adds(&sql, ", ?");
-    buf_adds(&sql, ")");
-    if (!t->append_only) {
-        /*
-         * Update first: an upsert would check NOT NULL columns of the insert
-         * (received_at...) even when only updating some columns of a row.
-         */
-        struct buf up;
-        buf_init(&up);
-        buf_printf(&up, "UPDATE %s SET ", t->name);
-        for (size_t i = 0; i < n; i++)
-            buf_printf(&up, "%s%s = ?", i ? ", " : "", cols[i].name);
-        buf_adds(&up, " WHERE id = ?");
-        st = store_stmt(s, buf_str(&up), err);
-        buf_fini(&up);
-        if (st == NULL) {
-            buf_fini(&sql);
-            return STORE_ERR_IO;
-        }
-        for (size_t i = 0; i < n; i++)
-            store_bind(st, (int)i + 1, &cols[i].v);
-        sqlite3_bind_text(st, (int)n + 1, row_id, -1, SQLITE_STATIC);
-        if ((rc = store_step_done(s, st, table, err)) != STORE_OK) {
-            buf_fini(&sql);
-            return rc;
-        }
-        if (sqlite3_changes(s->db) > 0)
-            buf_reset(&sql); /* updated: no insert */
-    }
-    st = buf_str(&sql)[0] == '\0' ? NULL : store_stmt(s, buf_str(&sql), err);
-    if (st == NULL && buf_str(&sql)[0] == '\0') {
-        buf_fini(&sql);
-        goto ops;
-    }
-    buf_fini(&sql);
-    if (st == NULL)
-        return STORE_ERR_IO;
-    sqlite3_bind_text(st, 1, row_id, -1, SQLITE_STATIC);
-    for (size_t i = 0; i < n; i++)
-        store_bind(st, (int)i + 2, &cols[i].v);
-    if ((rc = store_step_done(s, st, table, err)) != STORE_OK)
-        return rc;
-
-ops:
-    if ((op = store_stmt(s, op_sql, err)) == NULL)
-        return STORE_ERR_IO;
-    hlc = hlc_now(&s->hlc, timeutil_now_ms());
-    for (size_t i = 0; i < n; i++) {
-        sqlite3_bind_int64(op, 1, (sqlite3_int64)hlc);
-        sqlite3_bind_text(op, 2, s->device, -1, SQLITE_STATIC);
-        sqlite3_bind_text(op, 3, t->name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(op, 4, row_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(op, 5, cols[i].name, -1, SQLITE_STATIC);
-        store_bind(op, 6, &cols[i].v);
-        if ((rc = store_step_done(s, op, "ops", err)) != STORE_OK)
-            return rc;
-    }
-    return STORE_OK;
 }
 
 int store_event(struct store *s, const char *actor, const char *kind, const char *report_id,
@@ -841,7 +730,8 @@ int store_event(struct store *s, const char *actor, const char *kind, const char
 
 int store_op_count(struct store *s, int64_t *n)
 {
-    return store_query_int(s, "SELECT count(*) FROM ops", n, NULL);
+    /* Ops are cells: a row of `ops` holds the n cells of one write (store-oplog.c). */
+    return store_query_int(s, "SELECT coalesce(sum(n), 0) FROM ops", n, NULL);
 }
 
 /* ---- change notification ------------------------------------------------- */

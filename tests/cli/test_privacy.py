@@ -174,6 +174,12 @@ def keyring_has(desc):
     return False
 
 
+# The op log's cells: one row of ops holds the cells of one write as a JSON
+# object (share/doc/op-log.md).
+OP_CELLS = ("(SELECT o.tbl AS tbl, o.row_id AS row_id, j.key AS col, j.value AS value"
+            " FROM ops o, json_each(o.cols) j)")
+
+
 @test
 def t_plain_then_sealed():
     """a phone number is in the file before a passphrase, gone after (rows, op log, WAL)"""
@@ -187,7 +193,7 @@ def t_plain_then_sealed():
     assert DIGITS not in data, "phone number still in the database file after sealing"
     assert b"15558675309" not in data
     # The op log held it too, possibly as an integer: no op value of the cell may be plain.
-    for (v,) in sql(db, "SELECT value FROM ops WHERE col = 'contact' AND value IS NOT NULL"):
+    for (v,) in sql(db, "SELECT value FROM " + OP_CELLS + " WHERE col = 'contact' AND value IS NOT NULL"):
         assert isinstance(v, str) and v.startswith("vg:"), f"unsealed op value {v!r}"
     assert show_contact(db, rid).startswith("locked")
     assert show_contact(db, rid, env=WITH_PASS) == "+15558675309"
@@ -282,8 +288,8 @@ def t_purge():
     assert len(rows) == 1, rows
     assert re.fullmatch(r"contacts=1 followups=0 ops=\d+", rows[0][0]), rows
     # The purge is an op with a NULL value: it syncs to the other devices.
-    ops = sql(db, "SELECT count(*) FROM ops WHERE tbl = 'reporter_contacts' AND col = 'contact'"
-                  " AND value IS NULL")
+    ops = sql(db, "SELECT count(*) FROM " + OP_CELLS + " WHERE tbl = 'reporter_contacts'"
+                  " AND col = 'contact' AND value IS NULL")
     assert ops[0][0] >= 1, ops
     # A shorter window from the config applies.
     cfg = os.path.join(TMP, "short.yaml")
@@ -302,7 +308,7 @@ def t_purge_sealed():
     r = ok(vigia(db, "purge", env={"VIGIA_NOW": "2026-11-26T10:00:00Z"}))
     assert "purged 1" in r.out, r
     assert show_contact(db, old, env=WITH_PASS) is None
-    for (v,) in sql(db, "SELECT value FROM ops WHERE col = 'contact'"):
+    for (v,) in sql(db, "SELECT value FROM " + OP_CELLS + " WHERE col = 'contact'"):
         assert v is None, f"op value left after purge: {v!r}"
 
 
@@ -424,7 +430,8 @@ def t_subscribers_sealed():
     assert r.out.startswith(ida) and "merged" in r.out, r
     r = ok(vigia(db, "passphrase", "set", env=env | WITH_PASS))
     no_sub_digits(db, "after the passphrase was set")
-    for (v,) in sql(db, "SELECT value FROM ops WHERE tbl = 'subscribers' AND col = 'contact'"):
+    for (v,) in sql(db, "SELECT value FROM " + OP_CELLS + " WHERE tbl = 'subscribers'"
+                        " AND col = 'contact'"):
         assert isinstance(v, str) and v.startswith("vg:"), f"unsealed op value {v!r}"
     rows = sub_rows(db)
     assert all(t and re.fullmatch(r"[0-9a-f]{32}", t) for _, t in rows.values()), rows
