@@ -76,7 +76,7 @@ int app_subscriber_add(struct app *a, const char *contact, const char *channel,
                        bool *merged, char **err)
 {
     struct store_subscriber old;
-    char *norm = NULL, *alist = NULL, id[ULID_LEN + 1];
+    char *norm = NULL, *alist = NULL, *ferr = NULL, id[ULID_LEN + 1];
     int ch = model_channel_parse(channel ? channel : "sms");
     int64_t now = timeutil_now_ms();
     int rc = -1, frc;
@@ -110,12 +110,14 @@ int app_subscriber_add(struct app *a, const char *contact, const char *channel,
         free(alist);
         return -1;
     }
-    frc = store_subscriber_find(a->store, norm, model_channel_name(ch), &old, NULL);
+    frc = store_subscriber_find(a->store, norm, model_channel_name(ch), &old, &ferr);
     if (frc == STORE_ERR_LOCKED) {
         /* Without the key the same number cannot be recognised: it would be sent to twice. */
         util_seterr(err, "%s",
                     _("cannot add a subscriber while personal data is locked (an existing one "
                       "could not be recognised): run 'vigia unlock' first"));
+    } else if (frc == STORE_ERR_KEY) {
+        util_seterr(err, "%s", ferr); /* sealed with a key this device does not have */
     } else if (frc == STORE_OK) {
         /* A duplicate: merge areas, take the newer language, keep an opt-out. */
         struct buf u;
@@ -172,6 +174,7 @@ int app_subscriber_add(struct app *a, const char *contact, const char *channel,
         snprintf(id_out, ULID_LEN + 1, "%s", id);
     free(norm);
     free(alist);
+    free(ferr);
     return rc == STORE_OK ? 0 : -1;
 }
 
@@ -331,8 +334,9 @@ int app_subscriber_optout(struct app *a, const char *who, size_t *count, char **
             char *norm = model_subscriber_contact(chans[i], who, a->config.default_country, NULL);
             if (norm == NULL)
                 continue;
+            char *ferr = NULL;
             int frc =
-                store_subscriber_find(a->store, norm, model_channel_name(chans[i]), &sub, NULL);
+                store_subscriber_find(a->store, norm, model_channel_name(chans[i]), &sub, &ferr);
             if (frc == STORE_OK) {
                 rc = app_optout_one(a, &sub, "by contact", err);
                 *count += rc == 0;
@@ -342,7 +346,11 @@ int app_subscriber_optout(struct app *a, const char *who, size_t *count, char **
                             _("personal data is locked: run 'vigia unlock' to opt out by contact, "
                               "or give the subscriber's id"));
                 rc = -1;
+            } else if (frc == STORE_ERR_KEY) {
+                util_seterr(err, "%s", ferr);
+                rc = -1;
             }
+            free(ferr);
             free(norm);
         }
     }
@@ -386,8 +394,12 @@ int app_subscriber_reply(struct app *a, const char *channel, const char *from, c
         rc = 0;
         goto out;
     }
-    frc = store_subscriber_find(a->store, norm, model_channel_name(ch), &sub, NULL);
+    frc = store_subscriber_find(a->store, norm, model_channel_name(ch), &sub, err);
+    if (frc == STORE_ERR_KEY)
+        goto out; /* cannot tell who it is here: say so (rc -1) rather than drop the STOP */
     if (frc == STORE_ERR_LOCKED) {
+        if (err != NULL)
+            FREE(err);
         /*
          * Locked: nobody can be found by contact. Keep the STOP, sealed, and
          * apply it at the next unlock; nothing is sent before that (sending
@@ -405,6 +417,8 @@ int app_subscriber_reply(struct app *a, const char *channel, const char *from, c
         goto out;
     }
     if (frc != STORE_OK) {
+        if (err != NULL)
+            FREE(err);
         rc = 0; /* not a subscriber: nothing to do */
         goto out;
     }

@@ -144,9 +144,31 @@ int store_subscriber_find(struct store *s, const char *contact, const char *chan
     rc = store_step_one(s, st, "reading a subscriber", err);
     if (rc == STORE_OK)
         store_sub_from_row(st, out);
-    else if (rc == STORE_ERR_NOT_FOUND)
-        util_seterr(err, _("no subscriber %s"), contact);
     store_stmt_done(st);
+    if (rc == STORE_ERR_NOT_FOUND && channel != NULL) {
+        /*
+         * No vault here, but contacts sealed elsewhere in the network (joined
+         * with an invite made while locked): the same number may be among
+         * them, and nothing here can tell.
+         */
+        st = store_stmt(s,
+                        "SELECT 1 FROM subscribers WHERE channel = ?"
+                        " AND substr(contact, 1, 3) = 'vg:' LIMIT 1",
+                        err);
+        if (st == NULL)
+            return STORE_ERR_IO;
+        sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            util_seterr(err, "%s",
+                        _("subscribers' contacts here were sealed with the network's key, which "
+                          "this device does not have: join again with an invite made while "
+                          "personal data is unlocked"));
+            rc = STORE_ERR_KEY;
+        }
+        store_stmt_done(st);
+    }
+    if (rc == STORE_ERR_NOT_FOUND)
+        util_seterr(err, _("no subscriber %s"), contact);
     return rc;
 }
 

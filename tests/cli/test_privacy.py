@@ -505,6 +505,26 @@ def t_subscribers_sealed():
 
 
 @test
+def t_subscribers_foreign_key():
+    """subscribers sealed with a key this device lacks: adding or opting out refuses, no duplicate"""
+    db = newdb("subs-foreign")
+    env = sub_env()
+    ok(vigia(db, "subscriber", "add", "+15552017711", env=env))
+    # As if synced from a device of the network that has the personal-data key.
+    con = sqlite3.connect(db)
+    con.execute("INSERT INTO subscribers(id, contact, channel, language)"
+                " VALUES ('01JB0000000000000000000009', 'vg:AQID', 'sms', 'en')")
+    con.commit()
+    con.close()
+    fails(vigia(db, "subscriber", "add", "+15552017722", env=env), want="network's key")
+    fails(vigia(db, "subscriber", "reply", "--from", "+15552017722", "STOP", env=env),
+          want="network's key")
+    assert sql(db, "SELECT count(*) FROM subscribers")[0][0] == 2
+    # Another channel with no sealed rows works as before.
+    ok(vigia(db, "subscriber", "add", "@vecinos", "--channel", "telegram", env=env))
+
+
+@test
 def t_argon2_figure():
     """passphrase set at the shipped Argon2id cost reports the time (a figure, not a limit)"""
     db = newdb("argon")
