@@ -1440,7 +1440,8 @@ char *app_assignment_message_status(struct app *a, const struct model_assignment
     ch = here && o.channel ? o.channel : got_v && v.channel ? v.channel : "?";
     if (strcmp(st, "queued") == 0) {
         if (!here)
-            out = xstrdup(brief ? _("queued elsewhere") : _("queued on the device that assigned it"));
+            out =
+                xstrdup(brief ? _("queued elsewhere") : _("queued on the device that assigned it"));
         else if (store_vault_is_sealed(o.contact) && !store_vault_unlocked(a->store))
             /* TRANSLATORS: the verifier's contact is sealed; %s is a channel (sms...). */
             out = brief ? xstrdup(_("queued, vault locked"))

@@ -19,7 +19,7 @@ struct app {
 };
 
 struct config_send;
-/** The send config (channels) for one use case, all channels in a practice run (app-broadcast.c). */
+/** The send config (channels) of one use case; every channel in practice (app-broadcast.c). */
 int app_send_config(struct app *a, struct config_send *cs, char **err);
 
 /** Free what app-verify.c keeps in @a (called by app_free). */

@@ -554,9 +554,9 @@ static void cli_outbox_progress(const struct send_stats *st, void *data)
 {
     static struct send_stats last;
 
-    if (*(bool *)data || (st->sent == last.sent && st->failed == last.failed &&
-                          st->uncertain == last.uncertain && st->in_flight == last.in_flight &&
-                          st->locked == last.locked))
+    if (*(bool *)data ||
+        (st->sent == last.sent && st->failed == last.failed && st->uncertain == last.uncertain &&
+         st->in_flight == last.in_flight && st->locked == last.locked))
         return;
     if (st->locked != last.locked)
         cli_outbox_locked(st->locked);
@@ -564,7 +564,6 @@ static void cli_outbox_progress(const struct send_stats *st, void *data)
     fprintf(stderr, _("sent %zu, failed %zu, uncertain %zu, in flight %zu, %.0f/s\n"), st->sent,
             st->failed, st->uncertain, st->in_flight, st->rate);
 }
-
 
 static int cli_outbox(const struct cli_global *g, int argc, char **argv)
 {

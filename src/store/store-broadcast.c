@@ -662,8 +662,7 @@ int store_outbox_claim(struct store *s, const char *channel, int64_t now, size_t
         (*rows)[i].state = STORE_OUTBOX_SENDING;
         (*rows)[i].attempts++;
         if ((*rows)[i].assignment_id != NULL &&
-            (rc = store_outbox_follow_tx(s, (*rows)[i].assignment_id, "sending", err)) !=
-                STORE_OK)
+            (rc = store_outbox_follow_tx(s, (*rows)[i].assignment_id, "sending", err)) != STORE_OK)
             goto fail;
         if (!(*rows)[i].reconcile || (*rows)[i].sending_at == 0)
             (*rows)[i].sending_at = now;

@@ -124,12 +124,12 @@ int store_outbox_open_contact(struct store *s, const struct store_outbox_row *ro
     }
     /* Sealed where it came from: the associated data names that row. */
     if (row->verifier_id != NULL)
-        return store_open_text(s, "verifiers", "contact", row->verifier_id, row->contact, out,
-                               err);
+        return store_open_text(s, "verifiers", "contact", row->verifier_id, row->contact, out, err);
     if (row->subscriber_id != NULL)
-        return store_open_text(s, "subscribers", "contact", row->subscriber_id, row->contact,
-                               out, err);
-    util_seterr(err, "%s", _("cannot open a sealed value: it was sealed under another key or damaged"));
+        return store_open_text(s, "subscribers", "contact", row->subscriber_id, row->contact, out,
+                               err);
+    util_seterr(err, "%s",
+                _("cannot open a sealed value: it was sealed under another key or damaged"));
     return STORE_ERR_KEY;
 }
 

@@ -920,7 +920,7 @@ static void tui_roster_draw_roster(struct tui *t, WINDOW *w, int h, int width)
         } else if (s->has_current && s->current.message != NULL) {
             /* TRANSLATORS: "message [sent by sms]: vigia: Rosa, please go and look..." */
             char *msg = xasprintf("%s [%s]: %s", _("message"),
-                                  s->message_status     ? s->message_status
+                                  s->message_status          ? s->message_status
                                   : s->current.message_state ? s->current.message_state
                                                              : "",
                                   s->current.message);

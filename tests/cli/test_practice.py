@@ -290,6 +290,9 @@ def t_no_gateway():
                 lines += [json.loads(x) for x in fh]
         chans = {x["channel"] for x in lines}
         assert chans == {"sms", "telegram", "email"}, chans
+        # The messages to the scripted verifiers went through the outbox too: into the sink.
+        to_verifiers = [x for x in lines if x.get("assignment_id")]
+        assert to_verifiers and all(x["text"].startswith("vigia: ") for x in to_verifiers), lines
         assert not os.path.exists(real_sink) or all(
             "PRACTICE" not in x for x in open(real_sink)), "practice wrote to the real sink"
     finally:

@@ -522,6 +522,124 @@ def t_crash_resume():
         gw.stop()
 
 
+VERIFIERS = os.path.join(SRC, "share", "vigia", "verifiers-sample.csv")
+
+
+def verifier_net(name, gw):
+    """A network with the sample roster and a report whose caller left a number."""
+    n = Net(name, gw)
+    n.env.update({"VIGIA_PWHASH": "fast", "VIGIA_NO_KEYRING": "1"})
+    n.env.pop("VIGIA_PASSPHRASE_FILE", None)
+    n.run("verifier", "import", VERIFIERS)
+    rid = n.run("report", "add", "--location", "Hardware store on 5th", "--what",
+                "three SUVs, call me at 415-555-7777", "--area", "Mission", "--contact",
+                "+14155559999").stdout.strip()
+    return n, rid
+
+
+def assignment(n, aid, env=None):
+    p = n.run("assignment", "show", aid, "--json")
+    return json.loads(p.stdout)
+
+
+def check_verifier_message(body):
+    assert "Hardware store on 5th" in body and "three SUVs" in body, body
+    assert "+14155559999" not in body and "555-9999" not in body, "the caller's contact leaked"
+    assert "555-7777" not in body, body
+
+
+@test
+def t_verifier_message():
+    """assign: the verifier's message goes through the outbox once; its state follows"""
+    gw = gateways.Gateways(gateways.Faults(seed=5)).start()
+    try:
+        n, rid = verifier_net("verifier-msg", gw)
+        a = json.loads(n.run("assign", rid, "Rosa", "--json").stdout)
+        assert a["message_state"] == "queued" and a["message_status"] == "queued for sms", a
+        assert gw.requests == 0, "assigning sends nothing by itself"
+        n.run("outbox", "run", "--until-empty", "--quiet")
+        assert len(gw.delivered) == 1, gw.delivered
+        ch, to, body = gw.delivered[0]
+        assert (ch, to) == ("sms", "+14155550101"), gw.delivered
+        assert body.startswith("vigia: Rosa M., please go and look"), body
+        check_verifier_message(body)
+        a = assignment(n, a["id"])
+        assert a["message_state"] == "sent" and a["message_status"] == "sent by sms", a
+        # Drained: a second run sends nothing, a second assignment of Rosa is refused.
+        assert "sent 0," in n.run("outbox", "run", "--until-empty").stdout
+        assert len(gw.delivered) == 1, gw.delivered
+        n.fails("assign", rid, "Rosa", want="already assigned")
+        # Signal goes through signal-cli's JSON-RPC stand-in the same way.
+        b = json.loads(n.run("assign", rid, "Luis", "--json").stdout)
+        n.run("outbox", "run", "--until-empty", "--quiet")
+        assert [d[:2] for d in gw.delivered[1:]] == [("signal", "@luis_obs")], gw.delivered
+        check_verifier_message(gw.delivered[1][2])
+        assert assignment(n, b["id"])["message_state"] == "sent"
+        # The roster and the text output say where the message is.
+        rows = [json.loads(l) for l in n.run("verifier", "list", "--json").stdout.splitlines()]
+        luis = [r for r in rows if r["name"] == "Luis"][0]
+        assert luis["message_state"] == "sent", luis
+        out = n.run("assignment", "show", b["id"]).stdout
+        assert "message for the verifier (sent by signal):" in out, out
+        # No contact on the roster: assigned all the same, and the state says why nothing went.
+        n.run("verifier", "add", "--name", "Nico", "--roles", "verifier")
+        c = json.loads(n.run("assign", rid, "Nico", "--json").stdout)
+        assert c["state"] == "assigned" and c["message_state"] == "no_contact", c
+        assert c["message_status"] == ("not sent: Nico has no contact on the roster; "
+                                       "pass it on yourself"), c
+        # A channel this device has no gateway for: not queued for ever, said at once.
+        n.write_config(gw, only=["file"])
+        d = json.loads(n.run("assign", rid, "Carmen", "--json").stdout)
+        assert d["message_state"] == "no_gateway", d
+        assert "no signal gateway" in d["message_status"], d
+        n.write_config(gw)
+        n.run("outbox", "run", "--until-empty", "--quiet")
+        assert len(gw.delivered) == 2, gw.delivered
+        md = n.run("handoff", "--md").stdout
+        assert "- Nico: assigned at Mission" in md and "(message: not sent: no contact)" in md, md
+    finally:
+        gw.stop()
+
+
+@test
+def t_verifier_message_sealed():
+    """a sealed contact: nothing leaves while the vault is locked; after unlock, one message"""
+    gw = gateways.Gateways(gateways.Faults(seed=6)).start()
+    try:
+        n, rid = verifier_net("verifier-sealed", gw)
+        pw = os.path.join(n.dir, "pw")
+        with open(pw, "w") as f:
+            f.write("correct horse battery\n")
+        os.chmod(pw, 0o600)
+        n.run("passphrase", "set", "--new-file", pw)
+        # Locked (no keyring, no passphrase file): assigning copies the sealed contact as is.
+        a = json.loads(n.run("assign", rid, "Rosa", "--json").stdout)
+        assert a["message_state"] == "queued", a
+        assert "waits for the vault to be unlocked" in a["message_status"], a
+        p = n.run("outbox", "run", "--until-empty")
+        assert "1 message waits for the vault to be unlocked" in p.stderr, p.stderr
+        assert "sent 0, failed 0" in p.stdout, p.stdout
+        assert gw.requests == 0 and gw.delivered == [], gw.delivered
+        assert assignment(n, a["id"])["message_state"] == "queued"
+        for suffix in ("", "-wal"):
+            path = n.env["VIGIA_DB"] + suffix
+            if os.path.exists(path):
+                with open(path, "rb") as f:
+                    assert b"+14155550101" not in f.read(), f"Rosa's number in {path}"
+        # Unlocked: it goes, once, to the number (never the ciphertext).
+        n.env["VIGIA_PASSPHRASE_FILE"] = pw
+        p = n.run("outbox", "run", "--until-empty")
+        assert "wait" not in p.stderr, p.stderr
+        assert [d[:2] for d in gw.delivered] == [("sms", "+14155550101")], gw.delivered
+        check_verifier_message(gw.delivered[0][2])
+        a = assignment(n, a["id"])
+        assert a["message_state"] == "sent", a
+        n.run("outbox", "run", "--until-empty", "--quiet")
+        assert len(gw.delivered) == 1, gw.delivered
+    finally:
+        gw.stop()
+
+
 def main():
     if not os.access(VIGIA, os.X_OK):
         print(f"1..0 # SKIP no vigia binary at {VIGIA}")

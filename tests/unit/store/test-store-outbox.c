@@ -122,8 +122,8 @@ static size_t claim(struct store *s, struct store_outbox_row **rows)
     size_t n = 0, skipped = 0;
     char *err = NULL;
 
-    assert_int_equal(
-        store_outbox_claim(s, "sms", timeutil_now_ms(), 16, rows, &n, &skipped, &err), STORE_OK);
+    assert_int_equal(store_outbox_claim(s, "sms", timeutil_now_ms(), 16, rows, &n, &skipped, &err),
+                     STORE_OK);
     assert_int_equal(skipped, 0);
     return n;
 }
