@@ -738,7 +738,7 @@ struct app_verifier_status {
     struct model_assignment current; /* the most urgent open one */
     enum model_overdue overdue;      /* of current */
     char *place;                     /* current report's area or location */
-    char *message_status;            /* where current's message is, in brief */
+    char *message_status;            /* where current's message is, brief (app_assignment_message_status) */
     int64_t last_word;               /* last state change or check-in, 0: never */
 };
 /** Every verifier (and dispatcher) on the roster, by name, with status at @now. */
@@ -918,6 +918,8 @@ int app_practice_inject(struct app_practice *p, int64_t real_now);
 bool app_practice_plays(const struct app_practice *p);
 /** The console closed: a shared run says so to the others (the leader ends it for all). */
 void app_practice_finish(struct app_practice *p);
+/** The console refused the trainee something (@why as shown): listed in the debrief. */
+void app_practice_note_refused(struct app_practice *p, const char *why);
 /** The join code of a shared run (NULL: a run of one); borrowed. */
 const char *app_practice_code(const struct app_practice *p);
 /** True once every call was played and the scenario's time is up. */

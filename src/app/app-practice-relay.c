@@ -777,6 +777,17 @@ int practice_relay_headless(struct app_practice *p, const struct config_answers 
 
 /* ---- the end ----------------------------------------------------------------------------- */
 
+void practice_relay_end(struct app_practice *p)
+{
+    struct practice_relay *r = p->relay;
+
+    if (r->lead && !r->ended) {
+        json_t *d = json_pack("{s:I}", "t", (json_int_t)p->scen_now);
+        r->ended = true;
+        prelay_event(p, PRACTICE_ACTOR, "practice.end", d);
+    }
+}
+
 void practice_relay_finish(struct app_practice *p)
 {
     struct practice_relay *r = p->relay;
@@ -784,11 +795,7 @@ void practice_relay_finish(struct app_practice *p)
     char *e2 = NULL;
     bool own = false;
 
-    if (r->lead && !r->ended) {
-        json_t *d = json_pack("{s:I}", "t", (json_int_t)p->scen_now);
-        r->ended = true;
-        prelay_event(p, PRACTICE_ACTOR, "practice.end", d);
-    }
+    practice_relay_end(p);
     {
         json_t *d =
             json_pack("{s:s,s:s}", "trainee", p->trainee, "device", store_device(p->a->store));

@@ -435,10 +435,17 @@ int practice_step(struct app_practice *p, int64_t t)
 
 int app_practice_tick(struct app_practice *p, int64_t real_now)
 {
+    int n;
+
     if (!practice_relay_plays(p))
         return practice_relay_follow(p);
     practice_start(p, real_now);
-    return practice_step(p, sim_clock_now(&p->sim.clock, real_now));
+    n = practice_step(p, sim_clock_now(&p->sim.clock, real_now));
+    if (p->over && p->relay != NULL)
+        practice_relay_end(p); /* the console's sync takes it to the others */
+    else if (p->relay != NULL)
+        practice_relay_follow(p); /* the trainees who joined, for the banner */
+    return n;
 }
 
 int app_practice_timeout(struct app_practice *p, int64_t real_now)
@@ -472,6 +479,17 @@ void app_practice_pause(struct app_practice *p, int64_t real_now)
 bool app_practice_paused(const struct app_practice *p)
 {
     return p->sim.clock.paused;
+}
+
+void app_practice_note_refused(struct app_practice *p, const char *why)
+{
+    const char *last = p->nrefused > 0 ? strchr(p->refused[p->nrefused - 1], ' ') : NULL;
+    char *what = xasprintf(" %s: %s", _("console"), why);
+
+    /* The same refusal again (a key held down) once. */
+    if (last == NULL || strcmp(last, what) != 0)
+        practice_refused(p, _("console"), why);
+    free(what);
 }
 
 bool app_practice_plays(const struct app_practice *p)

@@ -75,6 +75,8 @@ int practice_relay_follow(struct app_practice *p);
 int64_t practice_relay_now(struct app_practice *p);
 /** Headless play on the shared clock, with the trainee's actions from @answers. */
 int practice_relay_headless(struct app_practice *p, const struct config_answers *as, char **err);
+/** The leader's run is over (its time is up): it ends for everyone. */
+void practice_relay_end(struct app_practice *p);
 /** The run ends here: say so (the leader ends it for all) and push it out. */
 void practice_relay_finish(struct app_practice *p);
 /** Add the team (lead, trainees, relay) to debrief @d. */

@@ -5,7 +5,8 @@
  * scenario's timeline played from the poll loop (its timeout includes the
  * next call, see app_practice_timeout); the trainer's keys F9 (pause and
  * resume) and F10 (the next call arrives now); and, at the end of the
- * scenario or when the trainee quits, the debrief on a full screen.
+ * scenario or when the trainee quits, the debrief on a full screen. In a
+ * shared run (--relay) only the leader's console has F9 and F10.
  */
 #include "config.h"
 
@@ -33,6 +34,11 @@ int tui_practice_key(struct tui *t, const struct tui_key *k)
 
     if (p == NULL)
         return 0;
+    if ((tui_key_fn(k, KEY_F(9)) || tui_key_fn(k, KEY_F(10))) && !app_practice_plays(p)) {
+        /* A trainee in a shared run: the leader's console has the clock and the calls. */
+        tui_set_msg(t, false, "%s", _("the trainer's console plays the calls and keeps the clock"));
+        return TUI_HANDLED | TUI_DIRTY_STATUS;
+    }
     if (tui_key_fn(k, KEY_F(9))) {
         app_practice_pause(p, tui_practice_real_now());
         return TUI_HANDLED | TUI_DIRTY_STATUS;

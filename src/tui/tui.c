@@ -83,6 +83,9 @@ void tui_set_msg(struct tui *t, bool error, const char *fmt, ...)
     va_end(ap);
     t->msg_error = error;
     t->dirty |= TUI_DIRTY_STATUS;
+    /* A practice run's debrief lists what the console refused the trainee. */
+    if (error && t->opt != NULL && t->opt->practice != NULL)
+        app_practice_note_refused(t->opt->practice, t->msg);
 }
 
 const struct model_report *tui_selected(const struct tui *t)
