@@ -3,7 +3,7 @@
 #ifndef VIGIA_SEND_PRIVATE_H
 #define VIGIA_SEND_PRIVATE_H
 
-#include <curl/curl.h>
+#include "vigia/net.h" /* libcurl, loaded on first use */
 
 #include "vigia/send.h"
 

@@ -26,7 +26,6 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <sodium.h>
 
@@ -41,6 +40,7 @@
 
 #define SEND_CLAIM_MAX 64       /* rows claimed per channel per step */
 #define SEND_IDLE_CHECK_MS 1000 /* how often an idle channel looks for new rows */
+#define SEND_NOCURL_MS 60000    /* a channel's pause when libcurl cannot be loaded */
 #define SEND_TEXT_CACHE 8
 #define SEND_RATE_WINDOW 5 /* seconds of history for the rate */
 /*
@@ -138,27 +138,14 @@ static int send_timer_cb(CURLM *multi, long timeout_ms, void *userp)
 struct send_worker *send_worker_new(struct store *s, const struct config_send *cs,
                                     const char *file_sink_default)
 {
-    static bool curl_ready;
     struct send_worker *w = xcalloc(1, sizeof *w);
     int64_t now = timeutil_now_ms();
 
-    if (!curl_ready) {
-        curl_global_init(CURL_GLOBAL_DEFAULT);
-        curl_ready = true;
-    }
-    w->s = s;
+    w->s = s; /* w->multi waits for the first gateway request (send_curl) */
     w->cs = cs;
     w->curl_deadline = -1;
     w->flush_due = -1;
     w->lock_fd = -1;
-    w->multi = curl_multi_init();
-    if (w->multi == NULL)
-        util_fatal("cannot initialise libcurl");
-    curl_multi_setopt(w->multi, CURLMOPT_SOCKETFUNCTION, send_socket_cb);
-    curl_multi_setopt(w->multi, CURLMOPT_SOCKETDATA, w);
-    curl_multi_setopt(w->multi, CURLMOPT_TIMERFUNCTION, send_timer_cb);
-    curl_multi_setopt(w->multi, CURLMOPT_TIMERDATA, w);
-    curl_multi_setopt(w->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 64L);
     for (int c = 0; c < MODEL_CHANNEL_COUNT; c++) {
         struct send_chan *ch = &w->ch[c];
         ch->cc = &cs->channels[c];
@@ -184,6 +171,27 @@ void send_worker_practice(struct send_worker *w, const char *sink_path)
     f->path = xstrdup(sink_path);
     for (int c = 0; c < MODEL_CHANNEL_COUNT; c++)
         w->ch[c].enabled = true; /* every channel, into the sink */
+}
+
+/*
+ * libcurl and the multi handle, on the first request to a gateway: a worker
+ * that only writes the file sink, or finds nothing to send, never loads it.
+ */
+static int send_curl(struct send_worker *w, char **err)
+{
+    if (w->multi != NULL)
+        return 0;
+    if (!net_curl_load(err))
+        return -1;
+    w->multi = curl_multi_init();
+    if (w->multi == NULL)
+        util_fatal("cannot initialise libcurl");
+    curl_multi_setopt(w->multi, CURLMOPT_SOCKETFUNCTION, send_socket_cb);
+    curl_multi_setopt(w->multi, CURLMOPT_SOCKETDATA, w);
+    curl_multi_setopt(w->multi, CURLMOPT_TIMERFUNCTION, send_timer_cb);
+    curl_multi_setopt(w->multi, CURLMOPT_TIMERDATA, w);
+    curl_multi_setopt(w->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 64L);
+    return 0;
 }
 
 static void send_req_free(struct send_req *r)
@@ -212,7 +220,7 @@ void send_worker_free(struct send_worker **wp)
     if (w == NULL)
         return;
     /* Requests still in flight stay "sending" in the database: the next start reconciles. */
-    while ((m = curl_multi_info_read(w->multi, &left)) != NULL)
+    while (w->multi != NULL && (m = curl_multi_info_read(w->multi, &left)) != NULL)
         ;
     while (w->inflight != NULL) {
         struct send_req *r = w->inflight;
@@ -220,7 +228,8 @@ void send_worker_free(struct send_worker **wp)
         curl_multi_remove_handle(w->multi, r->easy);
         send_req_free(r);
     }
-    curl_multi_cleanup(w->multi);
+    if (w->multi != NULL)
+        curl_multi_cleanup(w->multi);
     for (size_t i = 0; i < w->nowned; i++)
         free(w->owned[i]);
     free(w->owned);
@@ -554,7 +563,7 @@ static void send_read_done(struct send_worker *w)
     CURLMsg *m;
     int left;
 
-    while ((m = curl_multi_info_read(w->multi, &left)) != NULL) {
+    while (w->multi != NULL && (m = curl_multi_info_read(w->multi, &left)) != NULL) {
         struct send_req *r = NULL;
         CURL *easy = m->easy_handle;
         CURLcode res = m->data.result;
@@ -627,6 +636,7 @@ static int send_claim(struct send_worker *w, int c, int64_t now, char **err)
     struct send_chan *ch = &w->ch[c];
     struct store_outbox_row *rows = NULL;
     size_t n = 0, skipped = 0, want;
+    char *cerr = NULL;
     int rc;
 
     if (!ch->enabled || w->finishing || now < ch->paused_until || now < ch->next_check)
@@ -673,6 +683,17 @@ static int send_claim(struct send_worker *w, int c, int64_t now, char **err)
             ch->next_check = due < 0 ? INT64_MAX : due > now ? due : now + SEND_IDLE_CHECK_MS;
     } else {
         ch->next_check = 0;
+    }
+    if (n > 0 && c != MODEL_CHANNEL_FILE && !w->practice && send_curl(w, &cerr) != 0) {
+        /* No gateway without libcurl: the rows wait, and the channel pauses a minute. */
+        for (size_t i = 0; i < n; i++)
+            send_result(w, rows[i].rowid, STORE_OUTBOX_QUEUED, NULL, xstrdup(cerr),
+                        now + SEND_NOCURL_MS);
+        ch->paused_until = now + SEND_NOCURL_MS;
+        util_seterr(err, "%s", cerr);
+        free(cerr);
+        store_outbox_rows_free(&rows, n);
+        return -1;
     }
     for (size_t i = 0; i < n; i++) {
         char *terr = NULL, *text = send_text_for(w, &rows[i], &terr);
@@ -767,7 +788,8 @@ int send_worker_step(struct send_worker *w, const struct pollfd *fds, size_t n, 
     for (int c = 0; c < MODEL_CHANNEL_COUNT && rc == 0; c++)
         rc = send_claim(w, c, now, err);
     /* New handles start at once rather than on the next timer. */
-    curl_multi_socket_action(w->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    if (w->multi != NULL)
+        curl_multi_socket_action(w->multi, CURL_SOCKET_TIMEOUT, 0, &running);
     send_read_done(w);
     now = timeutil_now_ms();
     if (w->nres > 0 &&

@@ -13,11 +13,11 @@
 #include <string.h>
 #include <sys/select.h>
 
-#include <curl/curl.h>
-
 #include "vigia/i18n.h"
 #include "vigia/util.h"
 #include "vigia/sync.h"
+
+#include "vigia/net.h"
 
 struct sync_request {
     CURL *easy;
@@ -36,16 +36,15 @@ struct sync_client {
     struct sync_request *head;
 };
 
-static bool sync_curl_ready;
-
 struct sync_client *sync_client_new(void)
 {
-    struct sync_client *c = xcalloc(1, sizeof *c);
+    struct sync_client *c;
+    char *err = NULL;
 
-    if (!sync_curl_ready) {
-        curl_global_init(CURL_GLOBAL_DEFAULT);
-        sync_curl_ready = true;
-    }
+    /* Loaded here at the latest; sync_session_new() reports a failure more gently. */
+    if (!net_curl_load(&err))
+        util_fatal("%s", err);
+    c = xcalloc(1, sizeof *c);
     c->multi = curl_multi_init();
     if (c->multi == NULL)
         util_fatal("cannot start libcurl");

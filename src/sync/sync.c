@@ -31,6 +31,8 @@
 #include "vigia/util.h"
 #include "vigia/store.h"
 
+#include "vigia/net.h"
+
 struct sync_session {
     struct store *s;
     struct sync_client *client;
@@ -189,6 +191,11 @@ struct sync_session *sync_session_new(struct store *s, char **err)
         free(relay);
         free(net);
         util_seterr(err, _("this database has not joined a network; see 'vigia network join'"));
+        return NULL;
+    }
+    if (!net_curl_load(err)) { /* the first use of libcurl in this process */
+        free(relay);
+        free(net);
         return NULL;
     }
     ss = xcalloc(1, sizeof *ss);

@@ -453,6 +453,7 @@ int tui_run(struct app *a, const struct tui_options *o)
     struct sigaction old[UTIL_ARRAY_LEN(tui_signals)];
     struct pollfd fds[3 + 16 + TUI_SEND_FDS]; /* terminal, signals, database, relay, outbox */
     int nfds, watch, rc = 0, rechecks = 0;
+    bool sync_started = false;
     int64_t minute, recheck_at = 0;
 
     memset(&t, 0, sizeof t);
@@ -488,7 +489,6 @@ int tui_run(struct app *a, const struct tui_options *o)
     fds[1] = (struct pollfd){.fd = tui_sig_pipe[0], .events = POLLIN};
     fds[2] = (struct pollfd){.fd = watch, .events = POLLIN};
     nfds = 3; /* poll() skips the watch entry when its fd is -1 */
-    tui_sync_start(&t);
     minute = timeutil_now_ms() / 60000;
     for (;;) {
         int64_t now, roster_at = 0;
@@ -499,6 +499,13 @@ int tui_run(struct app *a, const struct tui_options *o)
         if (tui_sig_quit || (t.dirty & TUI_QUIT))
             break;
         tui_redraw(&t);
+        if (!sync_started) {
+            /* After the first frame: a relay session loads libcurl (include/vigia/net.h). */
+            sync_started = true;
+            tui_sync_start(&t);
+            if (t.dirty)
+                continue; /* it had something to say in the status bar */
+        }
         /* Sleep until the clock in the status bar changes, or something happens. */
         now = timeutil_now_ms();
         timeout = (int)(60000 - now % 60000) + 5;
