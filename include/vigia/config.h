@@ -64,6 +64,7 @@ struct config {
     int contact_retention_hours; /* caller contacts kept after the report closes (72) */
     int followup_retention_days; /* detained-person follow-up after the case closes (30) */
     int keyring_minutes;         /* unlocked key kept in the kernel keyring (480; 0: never) */
+    int reveal_seconds;          /* revealed fields masked again after (60 s; 0: never) */
     int resource_check_days;     /* referral entries not checked for this long are flagged (180) */
     struct model_roster_policy roster; /* ack_minutes, checkin_minutes, priority_windows */
 };

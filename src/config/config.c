@@ -297,6 +297,7 @@ enum config_slot {
     CONFIG_CONTACT_HOURS,
     CONFIG_FOLLOWUP_DAYS,
     CONFIG_KEYRING_MINUTES,
+    CONFIG_REVEAL_SECONDS,
     CONFIG_RESOURCE_CHECK_DAYS,
     CONFIG_ACK_MINUTES,
     CONFIG_CHECKIN_MINUTES,
@@ -326,6 +327,9 @@ static const struct config_option config_option_table[] = {
     [CONFIG_KEYRING_MINUTES] = {"keyring_minutes", "int", "480", 0, 7 * 24 * 60,
                                 N_("minutes the unlocked key stays in the kernel keyring between "
                                    "starts; 0: ask every time")},
+    [CONFIG_REVEAL_SECONDS] = {"reveal_seconds", "int", "60", 0, 3600,
+                               N_("seconds a revealed personal field stays shown in the console; "
+                                  "0: until the report is left")},
     [CONFIG_RESOURCE_CHECK_DAYS] = {"resource_check_days", "int", "180", 1, 3650,
                                     N_("days after which a referral entry not checked again is "
                                        "flagged")},
@@ -352,6 +356,7 @@ void config_init(struct config *c)
     c->contact_retention_hours = 72;
     c->followup_retention_days = 30;
     c->keyring_minutes = 480;
+    c->reveal_seconds = 60;
     c->resource_check_days = 180;
     model_roster_policy_default(&c->roster);
     c->default_country = xstrdup("US");
@@ -437,6 +442,9 @@ static int config_apply(struct config *c, const struct config_doc *doc, const st
         break;
     case CONFIG_KEYRING_MINUTES:
         c->keyring_minutes = (int)n;
+        break;
+    case CONFIG_REVEAL_SECONDS:
+        c->reveal_seconds = (int)n;
         break;
     case CONFIG_RESOURCE_CHECK_DAYS:
         c->resource_check_days = (int)n;

@@ -323,6 +323,10 @@ bool tui_privacy_draw(struct tui *t);
 void tui_privacy_status_draw(struct tui *t);
 /** The hourly retention purge, from the minute timer; returns dirty bits. */
 int tui_privacy_tick(struct tui *t, int64_t now);
+/** Milliseconds until a revealed contact is masked again (reveal_seconds), or -1. */
+int tui_privacy_timeout(const struct tui *t);
+/** Mask a revealed contact whose time is up; TUI_* bits. */
+int tui_privacy_remask(struct tui *t, int64_t now);
 /** @contact as shown: masked until 'r' reveals it for that report; newly allocated. */
 char *tui_privacy_contact(const struct tui *t, const char *report_id, const char *contact);
 
@@ -399,6 +403,8 @@ bool tui_broadcast_editing(const struct tui *t);
 size_t tui_broadcast_fds(struct tui *t, struct pollfd *fds, size_t max, int *timeout_ms);
 /** After poll: let the worker send and record; returns dirty bits. */
 int tui_broadcast_io(struct tui *t, const struct pollfd *fds, size_t n);
+/** Something was queued here (an assignment's message): the worker looks at once. */
+void tui_broadcast_poke(struct tui *t);
 void tui_broadcast_fini(struct tui *t);
 #define TUI_SEND_FDS 64
 

@@ -14,8 +14,10 @@
  *   r               on a report: reveal or mask the caller's contact
  *
  * Personal fields are masked until revealed, and the reveal holds for the
- * report that was open only. The hourly retention purge runs from the
- * loop's minute timer. Nothing here draws outside tui_privacy_draw and
+ * report that was open only, and for reveal_seconds (config, default 60):
+ * the loop wakes when it ends (tui_privacy_timeout) and masks it again.
+ * The hourly retention purge runs from the loop's minute timer. Nothing
+ * here draws outside tui_privacy_draw and
  * tui_privacy_status_draw; key handlers return TUI_* bits.
  */
 #include "config.h"
@@ -41,6 +43,7 @@ struct tui_privacy {
     enum tui_privacy_prompt prompt;
     struct tui_edit edit;
     char revealed[ULID_LEN + 1]; /* the report whose contact is shown in full */
+    int64_t revealed_at;         /* when, for reveal_seconds */
     int64_t last_purge;
 };
 
@@ -207,13 +210,45 @@ int tui_privacy_key(struct tui *t, const struct tui_key *k)
         return TUI_HANDLED | TUI_DIRTY_STATUS;
     }
     if (t->screen == TUI_SCREEN_REPORT && t->has_open && tui_key_is(k, 'r')) {
-        if (strcmp(p->revealed, t->open.id) == 0)
+        if (strcmp(p->revealed, t->open.id) == 0) {
             p->revealed[0] = '\0';
-        else
+        } else {
             snprintf(p->revealed, sizeof p->revealed, "%s", t->open.id);
+            p->revealed_at = timeutil_now_ms();
+        }
         return TUI_HANDLED | TUI_DIRTY_FULL;
     }
     return 0;
+}
+
+/* When the reveal ends (UTC ms), or -1 when nothing is revealed or it does not end. */
+static int64_t tui_privacy_reveal_end(const struct tui *t)
+{
+    const struct tui_privacy *p = t->privacy;
+    int secs = app_config(t->app)->reveal_seconds;
+
+    if (p == NULL || p->revealed[0] == '\0' || secs <= 0)
+        return -1;
+    return p->revealed_at + (int64_t)secs * 1000;
+}
+
+int tui_privacy_timeout(const struct tui *t)
+{
+    int64_t end = tui_privacy_reveal_end(t), now = timeutil_now_ms();
+
+    if (end < 0)
+        return -1;
+    return end <= now ? 0 : end - now > 60000 ? 60000 : (int)(end - now);
+}
+
+int tui_privacy_remask(struct tui *t, int64_t now)
+{
+    int64_t end = tui_privacy_reveal_end(t);
+
+    if (end < 0 || now < end)
+        return 0;
+    t->privacy->revealed[0] = '\0';
+    return TUI_DIRTY_FULL;
 }
 
 char *tui_privacy_contact(const struct tui *t, const char *report_id, const char *contact)

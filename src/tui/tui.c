@@ -518,6 +518,8 @@ int tui_run(struct app *a, const struct tui_options *o)
             timeout = recheck_at > now ? (int)(recheck_at - now) : 0;
         if ((rt = tui_practice_timeout(&t)) >= 0 && rt < timeout)
             timeout = rt; /* the next scenario call or verifier answer */
+        if ((rt = tui_privacy_timeout(&t)) >= 0 && rt < timeout)
+            timeout = rt; /* a revealed contact is masked again */
         {
             int st = timeout, bt;
             tui_sync_fds(&t, fds + 3, 16, &nsync, &st);
@@ -564,6 +566,7 @@ int tui_run(struct app *a, const struct tui_options *o)
             break; /* the terminal went away */
         t.dirty |= tui_practice_tick(&t);
         now = timeutil_now_ms();
+        t.dirty |= tui_privacy_remask(&t, now);
         if (now / 60000 != minute) {
             /* The clock, the ages and staleness move on; expired reports leave. */
             minute = now / 60000;
