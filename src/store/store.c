@@ -52,7 +52,8 @@ static const char store_migration_1[] =
     "CREATE INDEX reports_queue ON reports(priority DESC, received_at DESC, id DESC, expires_at);"
     "CREATE INDEX reports_status ON reports(status, expires_at);"
     "CREATE INDEX reports_expiry ON reports(expires_at);"
-    "CREATE INDEX reports_incident ON reports(incident_id);"
+    /* Partial: most reports are in no incident (an import of 100,000 wrote 100,000 NULL keys). */
+    "CREATE INDEX reports_incident ON reports(incident_id) WHERE incident_id IS NOT NULL;"
     /*
      * Retention of detention follow-ups (store-privacy.c) reads only these,
      * and only those last touched before the window: the key is the
