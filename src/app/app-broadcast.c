@@ -1480,6 +1480,7 @@ struct app_outbox {
     int64_t progress_at;
     size_t progress_done; /* messages finished when progress was last written */
     int64_t poked_at;
+    size_t locked; /* queued with a sealed contact while the vault is locked */
 };
 
 struct app_outbox *app_outbox_new(struct app *a, char **err)
@@ -1544,6 +1545,8 @@ int app_outbox_perform(struct app_outbox *o, const struct pollfd *fds, size_t n,
         app_subscriber_pending_apply(o->a, NULL, NULL); /* STOPs kept by a locked process */
         send_worker_poke(o->w);
         o->poked_at = now;
+        /* Counted only: the console's lock (Ctrl-X L) is the dispatcher's, never undone here. */
+        o->locked = app_outbox_locked(o->a);
     }
     rc = send_worker_step(o->w, fds, n, err);
 
@@ -1574,6 +1577,7 @@ void app_outbox_poke(struct app_outbox *o)
 void app_outbox_stats(struct app_outbox *o, struct send_stats *st)
 {
     send_worker_stats(o->w, st);
+    st->locked = o->locked;
 }
 
 /*

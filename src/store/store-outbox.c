@@ -136,11 +136,14 @@ int store_outbox_open_contact(struct store *s, const struct store_outbox_row *ro
 int store_outbox_locked(struct store *s, size_t *n, char **err)
 {
     sqlite3_stmt *st;
+    bool enabled = false;
     int rc;
 
     *n = 0;
     if (store_vault_unlocked(s))
         return STORE_OK;
+    if ((rc = store_vault_enabled(s, &enabled, err)) != STORE_OK || !enabled)
+        return rc; /* no passphrase: nothing is sealed */
     st = store_stmt(s,
                     "SELECT count(*) FROM outbox WHERE state = 'queued'"
                     " AND substr(contact, 1, 3) = 'vg:'",

@@ -348,6 +348,13 @@ static void tui_bc_title(struct tui *t, int width)
         else
             s = xasprintf(_(" Broadcasts   sent %zu, failed %zu, uncertain %zu, %zu left"),
                           b->st.sent, b->st.failed, b->st.uncertain, left);
+        if (b->st.locked > 0) {
+            /* Sealed contacts: those messages wait for Ctrl-X U (tui-privacy.c). */
+            char *more = xasprintf(_("%s; %zu wait for the vault to be unlocked"), s,
+                                   b->st.locked);
+            free(s);
+            s = more;
+        }
     } else {
         s = xstrdup(_(" Broadcasts   (another outbox worker sends from this database)"));
     }
@@ -488,6 +495,12 @@ size_t tui_broadcast_fds(struct tui *t, struct pollfd *fds, size_t max, int *tim
     if (b->ob != NULL)
         app_outbox_fds(b->ob, fds, max, &n, timeout_ms);
     return n;
+}
+
+void tui_broadcast_poke(struct tui *t)
+{
+    if (t->bc != NULL)
+        app_outbox_poke(t->bc->ob);
 }
 
 int tui_broadcast_io(struct tui *t, const struct pollfd *fds, size_t n)

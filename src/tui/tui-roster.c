@@ -628,6 +628,7 @@ static int tui_roster_assign_key(struct tui *t, const struct tui_key *k)
         free(err);
         return TUI_HANDLED | TUI_DIRTY_FULL;
     }
+    tui_broadcast_poke(t); /* the verifier's message is in the outbox: send it now */
     snprintf(r->sel_id, sizeof r->sel_id, "%s", r->rank.rows[pick].v.id);
     /* TRANSLATORS: after assigning; %s is the verifier. */
     tui_set_msg(t, false, _("%s assigned; their message is below, with where it is"),
