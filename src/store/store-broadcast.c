@@ -152,8 +152,9 @@ int store_subscriber_find(struct store *s, const char *contact, const char *chan
          * them, and nothing here can tell.
          */
         st = store_stmt(s,
-                        "SELECT 1 FROM subscribers WHERE channel = ?"
-                        " AND substr(contact, 1, 3) = 'vg:' LIMIT 1",
+                        /* A range on subscribers_contact: no scan when nothing is sealed. */
+                        "SELECT 1 FROM subscribers WHERE contact >= 'vg:' AND contact < 'vg;'"
+                        " AND channel = ? LIMIT 1",
                         err);
         if (st == NULL)
             return STORE_ERR_IO;
