@@ -51,10 +51,8 @@ static void add_sub(struct store *s, const char *id, const char *contact, const 
 {
     char *err = NULL;
     struct store_col cols[] = {
-        {"contact", store_text(contact)},
-        {"channel", store_text(channel)},
-        {"language", store_text("en")},
-        {"created_at", store_int(1)},
+        {"contact", store_text(contact)}, {"channel", store_text(channel)},
+        {"language", store_text("en")},   {"created_at", store_int(1)},
         {"contact_tag", store_text(tag)},
     };
 
@@ -219,9 +217,9 @@ static void test_find_and_migrate(void **state)
     v = raw_text(path, "SELECT contact FROM outbox WHERE id = 'k1'");
     assert_true(store_vault_is_sealed(v));
     /* The outbox copy opens as its subscriber's contact. */
-    assert_int_equal(store_open_text(s, "subscribers", "contact", "01JB0000000000000000000001", v,
-                                     &plain, &err),
-                     STORE_OK);
+    assert_int_equal(
+        store_open_text(s, "subscribers", "contact", "01JB0000000000000000000001", v, &plain, &err),
+        STORE_OK);
     assert_string_equal(plain, PHONE);
     FREE(&plain);
     free(v);
@@ -232,7 +230,8 @@ static void test_find_and_migrate(void **state)
     assert_int_equal(store_subscriber_tag_fill(s, false, &n, &err), STORE_OK);
     assert_int_equal(n, 2);
     assert_int_equal(store_vault_tag(s, "sms", PHONE, tag, &err), STORE_OK);
-    v = raw_text(path, "SELECT contact_tag FROM subscribers WHERE id = '01JB0000000000000000000001'");
+    v = raw_text(path,
+                 "SELECT contact_tag FROM subscribers WHERE id = '01JB0000000000000000000001'");
     assert_string_equal(v, tag);
     free(v);
     /* The tag is synced like any column. */
@@ -294,10 +293,8 @@ static void test_pending_optout_sealed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tag_needs_the_key),
-        cmocka_unit_test(test_tag_varies),
-        cmocka_unit_test(test_tag_shared_by_adopt),
-        cmocka_unit_test(test_find_and_migrate),
+        cmocka_unit_test(test_tag_needs_the_key),     cmocka_unit_test(test_tag_varies),
+        cmocka_unit_test(test_tag_shared_by_adopt),   cmocka_unit_test(test_find_and_migrate),
         cmocka_unit_test(test_pending_optout_sealed),
     };
     int rc;
