@@ -390,6 +390,46 @@ static bool app_json_ignored(const char *key)
     return false;
 }
 
+/*
+ * One field of an imported line: @value is the text the report reads (a
+ * number or boolean already as text), NULL for null; *contact borrows it.
+ */
+static int app_report_field(struct model_report *r, const char **contact, const char *key,
+                            enum app_import_kind kind, const char *value, int64_t now, char **err)
+{
+    int set;
+
+    if (strcmp(key, "contact") == 0) {
+        if (kind == APP_IMPORT_SCALAR) {
+            util_seterr(err, "%s", _("contact must be a string"));
+            return -1;
+        }
+        *contact = value;
+        return 0;
+    }
+    if (kind == APP_IMPORT_NULL)
+        return 0;
+    set = model_report_set(r, key, value, now, err);
+    if (set == MODEL_SET_UNKNOWN) {
+        util_seterr(err, _("unknown field '%s'"), key);
+        return -1;
+    }
+    return set == MODEL_SET_OK ? 0 : -1;
+}
+
+/* Fill @r from the fields app_import_scan() read; *contact is borrowed from them. */
+static int app_report_from_fields(const struct app_import_field *f, size_t n,
+                                  struct model_report *r, const char **contact, int64_t now,
+                                  char **err)
+{
+    *contact = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (!app_json_ignored(f[i].key) &&
+            app_report_field(r, contact, f[i].key, f[i].kind, f[i].value, now, err) != 0)
+            return -1;
+    return 0;
+}
+
 /* Fill @r from one JSON object; *contact is borrowed from @o. */
 static int app_report_from_json(json_t *o, struct model_report *r, const char **contact,
                                 int64_t now, char **err)
@@ -400,45 +440,38 @@ static int app_report_from_json(json_t *o, struct model_report *r, const char **
     *contact = NULL;
     json_object_foreach(o, key, v)
     {
+        enum app_import_kind kind = APP_IMPORT_SCALAR;
+        const char *value = NULL;
         char *text = NULL;
-        int set;
+        int rc;
         if (app_json_ignored(key))
             continue;
-        if (strcmp(key, "contact") == 0) {
-            if (!json_is_string(v) && !json_is_null(v)) {
-                util_seterr(err, "%s", _("contact must be a string"));
+        if (json_is_string(v)) {
+            kind = APP_IMPORT_STRING;
+            value = json_string_value(v);
+            /* jansson accepts NUL in strings: refuse them like any control character. */
+            if (strcmp(key, "contact") != 0 && strlen(value) != json_string_length(v)) {
+                util_seterr(err, _("%s: %s"), key, text_problem_str(TEXT_CONTROL));
                 return -1;
             }
-            *contact = json_string_value(v);
-            continue;
-        }
-        if (json_is_string(v))
-            text = xstrdup(json_string_value(v));
-        else if (json_is_integer(v))
-            text = xasprintf("%lld", (long long)json_integer_value(v));
-        else if (json_is_real(v))
-            text = xasprintf("%.7f", json_real_value(v));
-        else if (json_is_boolean(v))
-            text = xstrdup(json_is_true(v) ? "yes" : "no");
-        else if (json_is_null(v))
-            continue;
-        else {
+        } else if (json_is_integer(v)) {
+            value = text = xasprintf("%lld", (long long)json_integer_value(v));
+        } else if (json_is_real(v)) {
+            value = text = xasprintf("%.7f", json_real_value(v));
+        } else if (json_is_boolean(v)) {
+            value = json_is_true(v) ? "yes" : "no";
+        } else if (json_is_null(v)) {
+            kind = APP_IMPORT_NULL;
+        } else if (strcmp(key, "contact") == 0) {
+            util_seterr(err, "%s", _("contact must be a string"));
+            return -1;
+        } else {
             util_seterr(err, _("%s must be a string or number"), key);
             return -1;
         }
-        /* jansson accepts NUL in strings: refuse them like any control character. */
-        if (json_is_string(v) && strlen(text) != json_string_length(v)) {
-            util_seterr(err, _("%s: %s"), key, text_problem_str(TEXT_CONTROL));
-            free(text);
-            return -1;
-        }
-        set = model_report_set(r, key, text, now, err);
+        rc = app_report_field(r, contact, key, kind, value, now, err);
         free(text);
-        if (set == MODEL_SET_UNKNOWN) {
-            util_seterr(err, _("unknown field '%s'"), key);
-            return -1;
-        }
-        if (set != MODEL_SET_OK)
+        if (rc != 0)
             return -1;
     }
     return 0;
@@ -461,27 +494,34 @@ int app_report_import(struct app *a, const char *file, size_t *count, char **err
     if (store_begin(a->store, err) != STORE_OK)
         goto out;
     while ((len = getline(&line, &cap, f)) >= 0) {
+        struct app_import_field fields[APP_IMPORT_MAX_FIELDS];
         struct model_report r;
         const char *contact;
         char *norm = NULL;
         json_error_t jerr;
-        json_t *o;
+        json_t *o = NULL;
+        size_t nfields;
+        int parsed;
 
         lineno++;
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
             line[--len] = '\0';
         if (strspn(line, " \t") == (size_t)len)
             continue;
-        o = json_loadb(line, (size_t)len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
-        if (o == NULL || !json_is_object(o)) {
-            util_seterr(err, _("%s:%zu: not a JSON object: %s"), file, lineno,
-                        o ? _("expected {...}") : jerr.text);
-            json_decref(o);
-            goto rollback;
+        /* Plain lines are read in place (app-import.c); anything else by jansson. */
+        if (app_import_scan(line, (size_t)len, fields, APP_IMPORT_MAX_FIELDS, &nfields) != 0) {
+            o = json_loadb(line, (size_t)len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+            if (o == NULL || !json_is_object(o)) {
+                util_seterr(err, _("%s:%zu: not a JSON object: %s"), file, lineno,
+                            o ? _("expected {...}") : jerr.text);
+                json_decref(o);
+                goto rollback;
+            }
         }
         model_report_init(&r);
-        if (app_report_from_json(o, &r, &contact, now, &msg) != 0 ||
-            app_report_prepare(a, &r, contact, &norm, &msg) != 0 ||
+        parsed = o != NULL ? app_report_from_json(o, &r, &contact, now, &msg)
+                           : app_report_from_fields(fields, nfields, &r, &contact, now, &msg);
+        if (parsed != 0 || app_report_prepare(a, &r, contact, &norm, &msg) != 0 ||
             store_report_insert_tx(a->store, &r, norm, a->actor, &msg) != STORE_OK) {
             util_seterr(err, "%s:%zu: %s", file, lineno, msg ? msg : "?");
             FREE(&msg);

@@ -32,4 +32,25 @@ void app_verify_free(struct app *a);
  */
 void app_vault_opened(struct app *a, bool retag_all);
 
+/* A field of an imported report line (app-import.c). */
+enum app_import_kind {
+    APP_IMPORT_STRING, /* a JSON string */
+    APP_IMPORT_SCALAR, /* a number or boolean, as the text the report reads ("3", "yes") */
+    APP_IMPORT_NULL,
+};
+struct app_import_field {
+    const char *key;
+    const char *value; /* NULL for null */
+    enum app_import_kind kind;
+};
+#define APP_IMPORT_MAX_FIELDS 64
+/**
+ * Read @line (@len bytes) as a flat JSON object of plain strings, integers,
+ * booleans and nulls, in place (keys and values are terminated inside
+ * @line). 0 with *n fields in @fields, or 1 when the line needs a full JSON
+ * parser (escapes, reals, nesting, duplicates, bad UTF-8, bad syntax);
+ * @line is then unchanged.
+ */
+int app_import_scan(char *line, size_t len, struct app_import_field *fields, size_t max, size_t *n);
+
 #endif
