@@ -1463,6 +1463,9 @@ char *app_assignment_message_status(struct app *a, const struct model_assignment
         out = brief ? xstrdup(_("maybe sent: ask first"))
                     : xasprintf(_("maybe sent: %s; ask %s before sending it again"),
                                 here && o.last_error ? o.last_error : "?", name);
+    } else if (strcmp(st, "skipped") == 0) {
+        out = xstrdup(brief ? _("not sent: closed first")
+                            : _("not sent: the assignment was closed before it left"));
     } else if (strcmp(st, "no_contact") == 0) {
         out = brief ? xstrdup(_("not sent: no contact"))
                     : xasprintf(_("not sent: %s has no contact on the roster; pass it on "

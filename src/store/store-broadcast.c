@@ -577,11 +577,15 @@ int store_outbox_claim(struct store *s, const char *channel, int64_t now, size_t
     /*
      * The due rows of one channel, oldest first, straight from the index
      * (no sort, no scan of what is not due), with whether their recipient
-     * opted out since the expansion: those are never sent to.
+     * opted out since the expansion: those are never sent to. Likewise a
+     * verifier's message whose assignment was released or declined (here or
+     * on another device) before it left: nobody is sent to a closed job.
      */
     sel = store_stmt(s,
-                     "SELECT " STORE_OUTBOX_COLS ", (SELECT sub.opted_out_at IS NOT NULL"
-                     " FROM subscribers sub WHERE sub.id = o.subscriber_id)"
+                     "SELECT " STORE_OUTBOX_COLS ", coalesce((SELECT sub.opted_out_at IS NOT NULL"
+                     " FROM subscribers sub WHERE sub.id = o.subscriber_id),"
+                     " (SELECT a.state IN ('released', 'declined') FROM assignments a"
+                     " WHERE a.id = o.assignment_id), 0)"
                      " FROM outbox o INDEXED BY outbox_queue"
                      " WHERE o.channel = ?1 AND o.state = 'queued' AND o.not_before <= ?2"
                      /* A sealed contact waits for the vault (store-outbox.c). */
@@ -613,8 +617,10 @@ int store_outbox_claim(struct store *s, const char *channel, int64_t now, size_t
         goto fail;
     }
     skip = store_stmt(s,
-                      "UPDATE outbox SET state = 'skipped', last_error = 'opted out',"
-                      " updated_at = ?2 WHERE rowid = ?1",
+                      "UPDATE outbox SET state = 'skipped', last_error = CASE WHEN"
+                      " assignment_id IS NULL THEN 'opted out' ELSE 'the assignment was closed"
+                      " before it was sent' END, contact = CASE WHEN assignment_id IS NULL"
+                      " THEN contact END, updated_at = ?2 WHERE rowid = ?1",
                       err);
     if (skip == NULL) {
         rc = STORE_ERR_IO;
@@ -631,6 +637,9 @@ int store_outbox_claim(struct store *s, const char *channel, int64_t now, size_t
             rc = store_fail(s, rc, "skipping an opted-out recipient", err);
             goto fail;
         }
+        if ((*rows)[i].assignment_id != NULL &&
+            (rc = store_outbox_follow_tx(s, (*rows)[i].assignment_id, "skipped", err)) != STORE_OK)
+            goto fail;
         (*skipped)++;
     }
     /* Keep only the rows to send. */

@@ -640,6 +640,50 @@ def t_verifier_message_sealed():
         gw.stop()
 
 
+@test
+def t_verifier_message_unlock_while_running():
+    """a running outbox worker sends a waiting verifier message once the vault is unlocked"""
+    gw = gateways.Gateways(gateways.Faults(seed=8)).start()
+    worker = None
+    try:
+        n, rid = verifier_net("verifier-keyring", gw)
+        pw = os.path.join(n.dir, "pw")
+        with open(pw, "w") as f:
+            f.write("correct horse battery\n")
+        os.chmod(pw, 0o600)
+        n.run("passphrase", "set", "--new-file", pw)
+        a = json.loads(n.run("assign", rid, "Luis", "--json").stdout)
+        n.env.pop("VIGIA_NO_KEYRING")  # `vigia unlock` below keeps the key in the keyring
+        worker = subprocess.Popen([VIGIA, "--as", "ana", "outbox", "run"], env=n.env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.5)
+        assert gw.requests == 0, "sent while locked"
+        p = subprocess.run([VIGIA, "unlock"], env=dict(n.env, VIGIA_PASSPHRASE_FILE=pw),
+                           capture_output=True, text=True)
+        assert p.returncode == 0, p.stderr
+        if "keyring" not in p.stdout:
+            print("# SKIP unlock while running: no kernel keyring here")
+            return
+        try:
+            end = time.monotonic() + 15
+            while not gw.delivered and time.monotonic() < end:
+                time.sleep(0.1)
+            assert [d[:2] for d in gw.delivered] == [("signal", "@luis_obs")], gw.delivered
+        finally:
+            subprocess.run([VIGIA, "lock"], env=n.env, capture_output=True)
+        worker.send_signal(signal.SIGTERM)
+        out, err = worker.communicate(timeout=20)
+        worker = None
+        assert "1 message waits for the vault to be unlocked" in err, err
+        assert assignment(n, a["id"])["message_state"] == "sent"
+        assert len(gw.delivered) == 1, gw.delivered
+    finally:
+        if worker is not None:
+            worker.kill()
+            worker.wait()
+        gw.stop()
+
+
 def main():
     if not os.access(VIGIA, os.X_OK):
         print(f"1..0 # SKIP no vigia binary at {VIGIA}")

@@ -4,6 +4,7 @@
  * outbox. Queueing is idempotent per assignment (the key is the id); the
  * claim and the outcomes carry the assignment's message_state along (queued,
  * sending, sent, uncertain, queued again); a sent row forgets the number; a
+ * message whose assignment was closed before it left is skipped, never sent; a
  * sealed contact is copied as it is, not claimed while the vault is locked
  * (counted as waiting, not due, no attempt spent) and opens with the
  * verifier's associated data once it is unlocked.
@@ -215,6 +216,33 @@ static void test_state_follows(void **state)
     store_free(&s);
 }
 
+static void test_closed_assignment_skipped(void **state)
+{
+    struct store *s = open_db("closed.db");
+    const char *aid = "01DDDDDDDDDDDDDDDDDDDDDDD4";
+    struct store_col released[] = {{"state", store_text("released")}};
+    struct store_outbox_row *rows = NULL, o;
+    size_t n = 0, skipped = 0;
+    char *err = NULL;
+
+    (void)state;
+    roster(s, aid);
+    enqueue(s, aid, "+15550000009");
+    /* Released (here or by another dispatcher) before the message left: never sent. */
+    write_row(s, "assignments", aid, released, 1);
+    assert_int_equal(
+        store_outbox_claim(s, "sms", timeutil_now_ms(), 16, &rows, &n, &skipped, &err), STORE_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(skipped, 1);
+    store_outbox_rows_free(&rows, n);
+    assert_state(s, aid, "skipped");
+    assert_int_equal(store_outbox_of_assignment(s, aid, &o, NULL), STORE_OK);
+    assert_int_equal(o.state, STORE_OUTBOX_SKIPPED);
+    assert_null(o.contact);
+    store_outbox_row_fini(&o);
+    store_free(&s);
+}
+
 static void test_sealed_waits_for_vault(void **state)
 {
     struct store *s = open_db("sealed.db");
@@ -296,6 +324,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_enqueue_once),
         cmocka_unit_test(test_state_follows),
+        cmocka_unit_test(test_closed_assignment_skipped),
         cmocka_unit_test(test_sealed_waits_for_vault),
     };
 
