@@ -533,10 +533,10 @@ char *practice_relay_banner(const struct app_practice *p)
     const struct practice_relay *r = p->relay;
 
     if (r->lead)
-        /* TRANSLATORS: banner of a shared practice run on the trainer's console. */
-        return xasprintf(_("leading · code %s · trainees in: %zu"), r->shown, r->joined);
+        /* TRANSLATORS: the join code, then how many trainees joined; kept short. */
+        return xasprintf(_("%s · %zu in"), r->shown, r->joined);
     /* TRANSLATORS: banner of a shared practice run on a trainee's console. */
-    return xasprintf(_("with %s, who plays the calls"), r->lead_name ? r->lead_name : "?");
+    return xasprintf(_("%s plays the calls"), r->lead_name ? r->lead_name : "?");
 }
 
 /* ---- the leader tells ---------------------------------------------------------------- */

@@ -537,7 +537,12 @@ char *app_practice_banner(const struct app_practice *p)
                     p->sim.clock.paused ? _(" PAUSED") : "", t, d, p->sim.clock.speed, left,
                     p->sc.title);
     if (team != NULL) {
-        char *both = xasprintf("%s · %s", out, team);
+        /* A shared run: the code and the team first, where a narrow bar still shows them. */
+        char *both;
+        /* TRANSLATORS: the banner of a shared practice run; the middle part says who leads. */
+        both = xasprintf(_("PRACTICE%s · %s/%s ×%g · %s · calls to come: %zu · %s"),
+                         p->sim.clock.paused ? _(" PAUSED") : "", t, d, p->sim.clock.speed, team,
+                         left, p->sc.title);
         free(out);
         free(team);
         out = both;
