@@ -447,10 +447,17 @@ static void cli_assignment_print(struct app *a, const struct model_assignment *a
     else
         fputs(as->verifier_id, stdout);
     model_verifier_fini(&v);
-    printf("  %s %s%s\n", model_assign_state_label(as->state), age,
+    printf("  %s %s%s", model_assign_state_label(as->state), age,
            o == MODEL_OVERDUE_ACK       ? _("  OVERDUE: not acknowledged")
            : o == MODEL_OVERDUE_CHECKIN ? _("  MISSED CHECK-IN: call them")
                                         : "");
+    if (as->message_state != NULL) {
+        char *ms = app_assignment_message_status(a, as, true);
+        /* TRANSLATORS: where the verifier's message is: "sent by sms", "not sent: no contact". */
+        printf(_("  (message: %s)"), ms);
+        free(ms);
+    }
+    putchar('\n');
 }
 
 static int cli_assignment(const struct cli_global *g, int argc, char **argv)

@@ -565,6 +565,7 @@ def t_verifier_message():
         check_verifier_message(body)
         a = assignment(n, a["id"])
         assert a["message_state"] == "sent" and a["message_status"] == "sent by sms", a
+        assert "(message: sent by sms)" in n.run("assignment", "list").stdout
         # Drained: a second run sends nothing, a second assignment of Rosa is refused.
         assert "sent 0," in n.run("outbox", "run", "--until-empty").stdout
         assert len(gw.delivered) == 1, gw.delivered
