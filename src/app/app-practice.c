@@ -274,6 +274,7 @@ int app_practice_open(const struct app_practice_options *o, struct app_practice 
     if (app_open(&ao, &p->a, err) != 0)
         goto out;
     p->a->practice = true;
+    free(p->a->practice_sink);
     p->a->practice_sink = xasprintf("%s.sink.jsonl", p->sandbox);
     if (p->a->actor == NULL)
         p->a->actor = xstrdup(_("trainee"));

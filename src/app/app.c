@@ -79,7 +79,17 @@ int app_open(const struct app_options *o, struct app **out, char **err)
     if (store_open(db, STORE_CREATE | (o->small_cache ? STORE_SMALL_CACHE : 0), &a->store, err) !=
         STORE_OK)
         goto fail;
-    store_changed(a->store);          /* remember the current data version */
+    store_changed(a->store); /* remember the current data version */
+    {
+        /* A practice sandbox opened on its own (--db SANDBOX) still sends only to its sink. */
+        char *sandbox = NULL;
+        store_sync_get(a->store, APP_PRACTICE_SANDBOX_KEY, &sandbox, NULL);
+        if (sandbox != NULL) {
+            a->practice = true;
+            a->practice_sink = xasprintf("%s.sink.jsonl", db);
+        }
+        free(sandbox);
+    }
     if (app_unlock_auto(a, err) != 0) /* keyring or VIGIA_PASSPHRASE_FILE */
         goto fail;
     if (o->actor != NULL) {

@@ -10,7 +10,8 @@ a report, and exactly once in each sandbox (only the leader plays the
 timeline: no duplicate simulated reports); bob's assignment brings the
 leader's scripted verifier, and bob's actions (assign, alert) show in
 alice's debrief with his name, as alice's show in his; the alert went only to
-bob's file sink. Safety: a real database refuses a practice code, a practice
+bob's file sink. Safety: a sandbox opened on its own with --db still sends only
+to its sink even when config.yaml names gateways; a real database refuses a practice code, a practice
 run refuses a real network's invite, a sandbox refuses to join or invite to
 a real network; a trainee with another scenario or an unknown code is
 refused with a clear message; the real database is never touched.
@@ -293,6 +294,46 @@ def t_refusals():
     # The trainees' real databases were never created.
     for t in (alice, bob):
         assert not os.path.exists(t.db), t.db
+
+
+@test
+def t_sandbox_alone():
+    """a sandbox opened on its own (--db SANDBOX) still sends only to its sink"""
+    assert "alice" in shared, "the shared run failed"
+    canary = socket.socket()
+    canary.bind(("127.0.0.1", 0))
+    canary.listen(16)
+    canary.setblocking(False)
+    port = canary.getsockname()[1]
+    dana = Trainee("dana")
+    with open(os.path.join(dana.dir, "config", "vigia", "config.yaml"), "w") as f:
+        f.write("default_country: US\nchannels:\n"
+                f"  sms: {{gateway: twilio, base_url: \"http://127.0.0.1:{port}\", "
+                "account_sid: AC00000000000000000000000000000000, auth_token: x, "
+                "from: \"+15550001111\"}\n"
+                f"  email: {{url: \"smtp://127.0.0.1:{port}\", from: a@example.org}}\n")
+    sink = alice.sandbox + ".sink.jsonl"
+    before = 0
+    if os.path.exists(sink):
+        with open(sink) as fh:
+            before = len(fh.read().splitlines())
+    rid = alice.sandbox_reports()[0]["id"]
+    b = dana.run("--db", alice.sandbox, "broadcast", "draft", "--report", rid, "--template",
+                 "alert").stdout.strip()
+    dana.run("--db", alice.sandbox, "broadcast", "approve", b)
+    dana.run("--db", alice.sandbox, "outbox", "run", "--until-empty", timeout=30)
+    try:
+        conn, _ = canary.accept()
+        conn.close()
+        raise AssertionError("a sandbox reached the configured gateway")
+    except BlockingIOError:
+        pass
+    finally:
+        canary.close()
+    with open(sink) as fh:
+        after = len(fh.read().splitlines())
+    assert after - before == 4, (before, after)
+    assert not os.path.exists(dana.db), dana.db
 
 
 def main():
