@@ -1389,7 +1389,7 @@ int app_outbox_run(struct app *a, bool until_empty, volatile sig_atomic_t *stop,
     struct send_worker *w;
     char *dir, *sink;
     size_t uncertain = 0, locked;
-    int64_t last = 0, last_poke = 0;
+    int64_t last = 0, last_poke = 0, vault_at = 0;
     int rc = -1;
 
     if (app_send_config(a, &cs, err) != 0)
@@ -1418,8 +1418,10 @@ int app_outbox_run(struct app *a, bool until_empty, volatile sig_atomic_t *stop,
         if (progress != NULL && now - last >= 1000) {
             struct send_stats st;
             /* Messages with sealed contacts wait for a key: maybe the keyring has it now. */
-            if (locked > 0)
+            if (locked > 0 && now - vault_at >= 5000) {
                 locked = app_outbox_wait_vault(a);
+                vault_at = now;
+            }
             send_worker_stats(w, &st);
             st.locked = locked;
             progress(&st, data);
@@ -1446,7 +1448,7 @@ int app_outbox_run(struct app *a, bool until_empty, volatile sig_atomic_t *stop,
 out:
     if (out != NULL) {
         send_worker_stats(w, out);
-        out->locked = app_outbox_wait_vault(a);
+        out->locked = app_outbox_locked(a);
     }
     send_worker_free(&w);
     app_outbox_progress(a);
