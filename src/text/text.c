@@ -34,16 +34,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <unicode/ubrk.h>
-#include <unicode/uchar.h>
-#include <unicode/uclean.h>
-#include <unicode/ucol.h>
-#include <unicode/unorm2.h>
-#include <unicode/ustring.h>
-#include <unicode/utext.h>
-
 #include "vigia/i18n.h"
 #include "vigia/util.h"
+
+#include "icu.h" /* ICU, loaded on first use */
 
 /* Length meaning "up to the terminating NUL". */
 #define TEXT_NUL SIZE_MAX
@@ -611,6 +605,180 @@ static size_t text_trim_end(const char *s, size_t n)
     return n;
 }
 
+/*
+ * Line breaking of Latin text without ICU. A paragraph qualifies when it holds
+ * only spaces, Latin letters (U+00C0-U+024F but the multiplication and
+ * division signs), digits, # & @ * and the middle dot, and punctuation whose
+ * UAX #14 class keeps it inside a word: every run between spaces reads,
+ * quotes aside, as OP* (AL|NU)+ ((IS|HY) (AL|NU)+)* (IS|EX|CP)*, with no
+ * quote right after a hyphen. Then ICU's break opportunities are exactly the
+ * start of a run after spaces (but an opening bracket after a quote and
+ * spaces, LB15) and after a hyphen not followed by a digit (LB21, LB25);
+ * tests/unit/text/test-text-icu.c checks this against ICU on every string of
+ * up to five such characters and on random longer ones.
+ */
+enum text_lb_class {
+    TEXT_LB_NONE,
+    TEXT_LB_SP,
+    TEXT_LB_AL,
+    TEXT_LB_NU,
+    TEXT_LB_IS,
+    TEXT_LB_EX,
+    TEXT_LB_OP,
+    TEXT_LB_CP,
+    TEXT_LB_QU,
+    TEXT_LB_HY
+};
+
+#define TEXT_LB_DONE SIZE_MAX
+
+bool text_icu_latin_breaks = true;
+
+static enum text_lb_class text_lb_class(int32_t c)
+{
+    if (c == ' ')
+        return TEXT_LB_SP;
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '#' || c == '&' || c == '@' ||
+        c == '*' || c == 0xB7 || (c >= 0xC0 && c <= 0x24F && c != 0xD7 && c != 0xF7))
+        return TEXT_LB_AL;
+    if (c >= '0' && c <= '9')
+        return TEXT_LB_NU;
+    switch (c) {
+    case ',':
+    case '.':
+    case ':':
+    case ';':
+        return TEXT_LB_IS;
+    case '!':
+    case '?':
+        return TEXT_LB_EX;
+    case '(':
+    case '[':
+        return TEXT_LB_OP;
+    case ')':
+    case ']':
+        return TEXT_LB_CP;
+    case '"':
+    case '\'':
+        return TEXT_LB_QU;
+    case '-':
+        return TEXT_LB_HY;
+    default:
+        return TEXT_LB_NONE;
+    }
+}
+
+/* True when the Latin fast path breaks @n bytes of @s as ICU would. */
+static bool text_lb_latin(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    /* Between words, opening marks, letters, after IS, closing marks, after a hyphen. */
+    enum { W_SPACE, W_OPEN, W_WORD, W_IS, W_CLOSE, W_HYPHEN } st = W_SPACE;
+
+    for (size_t i = 0; i < n;) {
+        int32_t c;
+
+        i += text_decode(u + i, n - i, &c);
+        switch (text_lb_class(c)) {
+        case TEXT_LB_NONE:
+            return false;
+        case TEXT_LB_QU:
+            if (st == W_HYPHEN)
+                return false;
+            if (st == W_SPACE)
+                st = W_OPEN;
+            break;
+        case TEXT_LB_SP:
+            if (st == W_OPEN || st == W_HYPHEN)
+                return false;
+            st = W_SPACE;
+            break;
+        case TEXT_LB_OP:
+            if (st != W_SPACE && st != W_OPEN)
+                return false;
+            st = W_OPEN;
+            break;
+        case TEXT_LB_AL:
+        case TEXT_LB_NU:
+            if (st == W_CLOSE)
+                return false;
+            st = W_WORD;
+            break;
+        case TEXT_LB_HY:
+            if (st != W_WORD)
+                return false;
+            st = W_HYPHEN;
+            break;
+        case TEXT_LB_IS:
+            if (st == W_WORD)
+                st = W_IS;
+            else if (st == W_IS || st == W_CLOSE)
+                st = W_CLOSE;
+            else
+                return false;
+            break;
+        case TEXT_LB_EX:
+        case TEXT_LB_CP:
+            if (st != W_WORD && st != W_IS && st != W_CLOSE)
+                return false;
+            st = W_CLOSE;
+            break;
+        }
+    }
+    return st != W_OPEN && st != W_HYPHEN;
+}
+
+/* The first break opportunity after @pos in @n bytes that text_lb_latin accepted. */
+static size_t text_lb_latin_following(const char *s, size_t n, size_t pos)
+{
+    const unsigned char *u = (const unsigned char *)s;
+
+    if (pos >= n)
+        return TEXT_LB_DONE;
+    for (size_t i = pos + 1; i < n; i++) {
+        if (u[i - 1] == '-' && !(u[i] >= '0' && u[i] <= '9'))
+            return i; /* after a hyphen, unless a digit follows */
+        if (u[i - 1] != ' ' || u[i] == ' ')
+            continue;
+
+        size_t j = i - 1;
+
+        while (j > 0 && u[j - 1] == ' ')
+            j--;
+        if (j > 0 && (u[j - 1] == '"' || u[j - 1] == '\'') && (u[i] == '(' || u[i] == '['))
+            continue; /* a quote, spaces, an opening bracket: no break */
+        return i;
+    }
+    return n;
+}
+
+/* Break opportunities of one paragraph: ICU's iterator, or the Latin fast path (bi NULL). */
+struct text_lb {
+    UBreakIterator *bi;
+    const char *p;
+    size_t n;
+};
+
+static size_t text_lb_following(const struct text_lb *lb, size_t pos)
+{
+    if (lb->bi == NULL)
+        return text_lb_latin_following(lb->p, lb->n, pos);
+
+    int32_t b = ubrk_following(lb->bi, (int32_t)pos);
+
+    return b == UBRK_DONE ? TEXT_LB_DONE : (size_t)b;
+}
+
+static size_t text_lb_next(const struct text_lb *lb, size_t cur)
+{
+    if (lb->bi == NULL)
+        return text_lb_latin_following(lb->p, lb->n, cur);
+
+    int32_t b = ubrk_next(lb->bi);
+
+    return b == UBRK_DONE ? TEXT_LB_DONE : (size_t)b;
+}
+
 /* Wrap one paragraph (no '\n') of @n bytes, reporting lines to @line; returns their count. */
 static int text_wrap_para(const char *p, size_t n, size_t cols,
                           void (*line)(const char *start, size_t n, void *data), void *data)
@@ -623,19 +791,22 @@ static int text_wrap_para(const char *p, size_t n, size_t cols,
         return 1; /* fits whole, the common case: no ICU */
     }
 
-    UBreakIterator *bi = text_iter(&text_line_iter, UBRK_LINE);
+    struct text_lb lb = {NULL, p, n};
     UText ut = UTEXT_INITIALIZER;
     size_t pos = 0;
     int lines = 0;
 
-    text_iter_set(bi, &ut, p, n);
+    if (!text_icu_latin_breaks || !text_lb_latin(p, n)) {
+        lb.bi = text_iter(&text_line_iter, UBRK_LINE);
+        text_iter_set(lb.bi, &ut, p, n);
+    }
     while (pos < n) {
         size_t w = 0, last = pos, prev = pos;
-        int32_t b = ubrk_following(bi, (int32_t)pos);
+        size_t b = text_lb_following(&lb, pos);
 
         /* Take break opportunities while the line, less trailing spaces, fits. */
-        for (; b != UBRK_DONE; b = ubrk_next(bi)) {
-            size_t end = (size_t)b;
+        for (; b != TEXT_LB_DONE; b = text_lb_next(&lb, b)) {
+            size_t end = b;
             size_t seg = text_width_range(p + prev, end - prev);
             size_t tail = text_trim_end(p + prev, end - prev);
             size_t spaces = (end - prev) - tail;
@@ -659,7 +830,8 @@ static int text_wrap_para(const char *p, size_t n, size_t cols,
         lines++;
         pos = last;
     }
-    utext_close(&ut);
+    if (lb.bi != NULL)
+        utext_close(&ut);
     return lines;
 }
 
@@ -812,5 +984,6 @@ void text_cleanup(void)
         ubrk_close(text_line_iter);
     text_char_iter = NULL;
     text_line_iter = NULL;
-    u_cleanup();
+    if (text_icu_uc_ready)
+        u_cleanup(); /* never load ICU only to clean it up */
 }
