@@ -241,6 +241,8 @@ static bool sim_is_trainee(const struct sim_record *r, const char *actor)
         return false;
     if (r->scenario_actor && strcmp(actor, r->scenario_actor) == 0)
         return false;
+    if (strcmp(actor, "sync") == 0)
+        return false; /* a shared run's concurrent edits, recorded by sync */
     return strncmp(actor, "verifier:", 9) != 0;
 }
 
@@ -471,7 +473,8 @@ json_t *sim_debrief(const struct sim *s, const struct sim_record *r)
                             json_string(sim_is_trainee(r, e->actor) ? "trainee"
                                         : e->actor && strncmp(e->actor, "verifier:", 9) == 0
                                             ? "verifier"
-                                            : "scenario"));
+                                        : e->actor && strcmp(e->actor, "sync") == 0 ? "sync"
+                                                                                    : "scenario"));
         json_object_set_new(o, "actor", json_string(e->actor ? e->actor : ""));
         json_object_set_new(o, "kind", json_string(e->kind));
         json_object_set_new(o, "incident",
