@@ -620,7 +620,7 @@ int store_outbox_claim(struct store *s, const char *channel, int64_t now, size_t
                       "UPDATE outbox SET state = 'skipped', last_error = CASE WHEN"
                       " assignment_id IS NULL THEN 'opted out' ELSE 'the assignment was closed"
                       " before it was sent' END, contact = CASE WHEN assignment_id IS NULL"
-                      " THEN contact END, updated_at = ?2 WHERE rowid = ?1",
+                      " THEN contact END, body = NULL, updated_at = ?2 WHERE rowid = ?1",
                       err);
     if (skip == NULL) {
         rc = STORE_ERR_IO;
@@ -702,9 +702,14 @@ int store_outbox_finish(struct store *s, const struct store_outbox_result *res, 
     st = store_stmt(s,
                     "UPDATE outbox SET state = ?2, gateway_id = coalesce(?3, gateway_id),"
                     " last_error = ?4, not_before = ?5, updated_at = ?6, reconcile = ?7,"
-                    /* A verifier's number is kept only while it may be needed again. */
+                    /*
+                     * A verifier's number (and the copy of the text, which is on the
+                     * assignment) is kept only while it may be needed again.
+                     */
                     " contact = CASE WHEN assignment_id IS NOT NULL AND ?2 IN ('sent', 'failed')"
-                    " THEN NULL ELSE contact END"
+                    " THEN NULL ELSE contact END,"
+                    " body = CASE WHEN assignment_id IS NOT NULL AND ?2 IN ('sent', 'failed')"
+                    " THEN NULL ELSE body END"
                     " WHERE rowid = ?1 AND state = 'sending' RETURNING assignment_id",
                     err);
     if (st == NULL) {

@@ -211,6 +211,7 @@ static void test_state_follows(void **state)
     assert_int_equal(store_outbox_of_assignment(s, aid, &o, NULL), STORE_OK);
     assert_int_equal(o.state, STORE_OUTBOX_SENT);
     assert_null(o.contact);
+    assert_null(o.body); /* the text stays on the assignment */
     assert_string_equal(o.gateway_id, "SM1");
     store_outbox_row_fini(&o);
     store_free(&s);
@@ -239,6 +240,7 @@ static void test_closed_assignment_skipped(void **state)
     assert_int_equal(store_outbox_of_assignment(s, aid, &o, NULL), STORE_OK);
     assert_int_equal(o.state, STORE_OUTBOX_SKIPPED);
     assert_null(o.contact);
+    assert_null(o.body);
     store_outbox_row_fini(&o);
     store_free(&s);
 }
