@@ -738,7 +738,7 @@ struct app_verifier_status {
     struct model_assignment current; /* the most urgent open one */
     enum model_overdue overdue;      /* of current */
     char *place;                     /* current report's area or location */
-    char *message_status;            /* where current's message is, brief (app_assignment_message_status) */
+    char *message_status;            /* where current's message is, in brief */
     int64_t last_word;               /* last state change or check-in, 0: never */
 };
 /** Every verifier (and dispatcher) on the roster, by name, with status at @now. */
