@@ -1639,7 +1639,7 @@ char *app_handoff(struct app *a, int64_t now, bool md, char **err)
     if (app_roster(a, now, &ro, &nro, err) != 0)
         goto fail;
     for (size_t i = 0; i < nro; i++) {
-        char age[8], *msg;
+        char age[8], *msg, *tail;
         if (!ro[i].has_current)
             continue;
         timeutil_age(now - (ro[i].last_word ? ro[i].last_word : ro[i].current.at[0]), age);
@@ -1647,13 +1647,15 @@ char *app_handoff(struct app *a, int64_t now, bool md, char **err)
         msg = ro[i].current.state == MODEL_ASSIGN_ASSIGNED && ro[i].message_status != NULL
                   ? xasprintf(_(" (message: %s)"), ro[i].message_status)
                   : xstrdup("");
-        app_md_line(&b, md, _("%s: %s at %s, last word %s ago%s%s"), ro[i].v.name,
+        tail = xasprintf("%s%s", msg,
+                         ro[i].overdue == MODEL_OVERDUE_CHECKIN ? _(" — MISSED CHECK-IN, call them")
+                         : ro[i].overdue == MODEL_OVERDUE_ACK   ? _(" — not acknowledged")
+                                                                : "");
+        app_md_line(&b, md, _("%s: %s at %s, last word %s ago%s"), ro[i].v.name,
                     model_assign_state_label(ro[i].current.state), ro[i].place ? ro[i].place : "?",
-                    age, msg,
-                    ro[i].overdue == MODEL_OVERDUE_CHECKIN ? _(" — MISSED CHECK-IN, call them")
-                    : ro[i].overdue == MODEL_OVERDUE_ACK   ? _(" — not acknowledged")
-                                                           : "");
+                    age, tail);
         free(msg);
+        free(tail);
         total++;
     }
     if (total == 0)
