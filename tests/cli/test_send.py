@@ -19,6 +19,7 @@ import random
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -588,6 +589,15 @@ def t_verifier_message():
         assert c["state"] == "assigned" and c["message_state"] == "no_contact", c
         assert c["message_status"] == ("not sent: Nico has no contact on the roster; "
                                        "pass it on yourself"), c
+        # A channel this build does not know (a newer device's, through sync): said too.
+        con = sqlite3.connect(n.env["VIGIA_DB"])
+        with con:
+            con.execute("UPDATE verifiers SET channel = 'pigeon' WHERE name = 'Dani'")
+        con.close()
+        e = json.loads(n.run("assign", rid, "Dani", "--json").stdout)
+        assert e["state"] == "assigned" and e["message_state"] == "no_channel", e
+        assert e["message_status"] == ("not sent: Dani's channel 'pigeon' is unknown; "
+                                       "pass it on yourself"), e
         # A channel this device has no gateway for: not queued for ever, said at once.
         n.write_config(gw, only=["file"])
         d = json.loads(n.run("assign", rid, "Carmen", "--json").stdout)
