@@ -1518,7 +1518,8 @@ void app_outbox_free(struct app_outbox **op)
         return;
     send_worker_finish(o->w, 2000, NULL); /* the console is closing: a short grace */
     send_worker_free(&o->w);
-    app_outbox_progress(o->a);
+    if (o->a->store != NULL) /* NULL after a wipe from the console */
+        app_outbox_progress(o->a);
     config_send_fini(&o->cs);
     free(o->sink);
     free(o);

@@ -445,7 +445,7 @@ static char *app_keyring_desc_store(struct store *s)
 /* Drop the key, clear the store (closing it) and destroy the files of @path. */
 static int app_wipe_files(struct store **s, const char *path, char **err)
 {
-    static const char *const suffixes[] = {"-wal", "-shm", "-journal", ""};
+    static const char *const suffixes[] = {"-wal", "-shm", "-journal", ".outbox-lock", ""};
     char *desc = app_keyring_desc_store(*s);
     int rc = 0;
 
