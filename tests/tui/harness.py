@@ -46,8 +46,9 @@ class Pane:
         """Type @s literally."""
         self.run.tmux("send-keys", "-t", self.name, "-l", s, check=True)
 
-    def wait_for(self, *needles, gone=False, timeout=15.0):
+    def wait_for(self, *needles, gone=False, timeout=None):
         """Wait until every needle shows (or, with gone, none does); return the screen."""
+        timeout = timeout or self.run.timeout
         end = time.monotonic() + timeout
         while True:
             s = self.screen()
@@ -62,7 +63,19 @@ class Pane:
                 raise AssertionError(f"{needles!r} {what} after {timeout}s; screen:\n{s}")
             time.sleep(0.05)
 
-    def wait_gone(self, *needles, timeout=15.0):
+    def wait_blank(self, timeout=None):
+        """Wait until nothing at all shows on the pane."""
+        timeout = timeout or self.run.timeout
+        end = time.monotonic() + timeout
+        while True:
+            s = self.screen()
+            if s.strip() == "":
+                return
+            if time.monotonic() > end:
+                raise AssertionError(f"the screen is not blank after {timeout}s:\n{s}")
+            time.sleep(0.05)
+
+    def wait_gone(self, *needles, timeout=None):
         return self.wait_for(*needles, gone=True, timeout=timeout)
 
     def resize(self, width, height):
@@ -93,7 +106,7 @@ class Pane:
 class Run:
     """One test program: its temporary home, tmux server and results."""
 
-    def __init__(self, prefix, tz="UTC", env=None):
+    def __init__(self, prefix, tz="UTC", env=None, timeout=15.0):
         self.tmp = tempfile.mkdtemp(prefix=f"vigia-tui-{prefix}-")
         self.sock = os.path.join(self.tmp, "tmux.sock")
         self.env = dict(os.environ)
@@ -110,6 +123,7 @@ class Run:
         self.env.update(env or {})
         self.results = []
         self.sessions = 0
+        self.timeout = timeout  # the default wait
 
     def path(self, *parts):
         return os.path.join(self.tmp, *parts)
