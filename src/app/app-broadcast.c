@@ -1295,14 +1295,10 @@ json_t *app_broadcast_status(struct app *a, const char *id, char **err)
             json_object_set_new(r, "channel", json_string(rows[i].channel));
             /* The recipient, for checking with the gateway: opened, never the sealed text. */
             char *to = NULL;
-            if (rows[i].subscriber_id != NULL &&
-                store_open_text(a->store, "subscribers", "contact", rows[i].subscriber_id,
-                                rows[i].contact, &to, NULL) == STORE_OK)
+            if (store_outbox_open_contact(a->store, &rows[i], &to, NULL) == STORE_OK)
                 json_object_set_new(r, "to", json_string(to ? to : ""));
-            else if (store_vault_is_sealed(rows[i].contact))
-                json_object_set_new(r, "to", json_null()); /* locked here */
             else
-                json_object_set_new(r, "to", json_string(rows[i].contact ? rows[i].contact : ""));
+                json_object_set_new(r, "to", json_null()); /* sealed, and locked here */
             free(to);
             json_object_set_new(r, "attempts", json_integer(rows[i].attempts));
             json_object_set_new(r, "error",
