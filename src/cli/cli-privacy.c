@@ -411,10 +411,7 @@ void cli_privacy_console_start(struct app *a)
         app_passphrase_free(&pass);
     }
     FREE(&err);
-    if (app_purge(a, timeutil_now_ms(), NULL, &err) != 0) {
-        fprintf(stderr, "vigia: %s\n", err);
-        FREE(&err);
-    }
+    /* The retention purge runs after the console's first frame (tui_privacy_tick). */
 }
 
 int cli_privacy(const struct cli_global *g, int argc, char **argv)

@@ -199,7 +199,7 @@ static int cli_console(const struct cli_global *g, const char *title)
     }
     if ((a = cli_open(g, true)) == NULL)
         return 1;
-    cli_privacy_console_start(a); /* passphrase and retention purge (cli-privacy.c) */
+    cli_privacy_console_start(a); /* the passphrase (cli-privacy.c) */
     rc = tui_run(a, &to);
     app_free(&a);
     return rc;

@@ -51,8 +51,11 @@ void tui_privacy_init(struct tui *t)
 {
     t->privacy = xcalloc(1, sizeof *t->privacy);
     tui_edit_init(&t->privacy->edit, 1024);
-    /* The console's start already purged (cli); the next one is an hour away. */
-    t->privacy->last_purge = timeutil_now_ms();
+    /*
+     * The first purge runs right after the first frame (tui_run): it takes
+     * the write lock, which an import or a sync may hold for a while.
+     */
+    t->privacy->last_purge = 0;
 }
 
 /* Zero what was typed: it may be a passphrase. */

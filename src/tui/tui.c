@@ -500,11 +500,16 @@ int tui_run(struct app *a, const struct tui_options *o)
             break;
         tui_redraw(&t);
         if (!sync_started) {
-            /* After the first frame: a relay session loads libcurl (include/vigia/net.h). */
+            /*
+             * After the first frame: the relay session, which loads libcurl
+             * (include/vigia/net.h), and the retention purge, which takes the
+             * write lock that an import or a sync may hold for a while.
+             */
             sync_started = true;
             tui_sync_start(&t);
+            t.dirty |= tui_privacy_tick(&t, timeutil_now_ms());
             if (t.dirty)
-                continue; /* it had something to say in the status bar */
+                continue; /* they had something to say */
         }
         /* Sleep until the clock in the status bar changes, or something happens. */
         now = timeutil_now_ms();

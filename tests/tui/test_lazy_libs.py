@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""libcurl is loaded on first use (include/vigia/net.h), never at start.
+"""What the console leaves until after its first frame, or for good.
 
-A console on a database in no network never maps libcurl; one in a network
-maps it once sync starts; a libcurl that cannot be loaded is a clear error.
+libcurl is loaded on first use (include/vigia/net.h), never at start: a
+console on a database in no network never maps it; one in a network maps it
+once sync starts; a libcurl that cannot be loaded is a clear error. ICU is
+loaded on first use too (src/text/icu.h): Latin text never needs it. The
+retention purge, which takes the write lock, runs right after the first frame.
 Python 3 standard library only.
 """
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -51,6 +55,45 @@ def t_no_network():
     assert not has_curl(c), "libcurl mapped:\n" + maps(c)
     c.keys("q")
     assert c.exit_status() == 0
+
+
+@R.test
+def t_no_icu():
+    """Latin reports, shown and wrapped in the detail pane, never map ICU"""
+    db = R.path("latin", "vigia.db")
+    os.makedirs(os.path.dirname(db))
+    R.cli("--db", db, "report", "add", "--location", "Hardware store on 5th",
+          "--what", "policía local, no ICE según el testigo; three SUVs and a van, men in"
+          " vests talking to day laborers, a caller saw it first-hand (#13)")
+    c = R.console(["--db", db, "--as", "tester"])
+    c.wait_for("first-hand")
+    m = maps(c)
+    assert "libicu" not in m and "libstdc++" not in m, "ICU mapped:\n" + m
+    c.keys("q")
+    assert c.exit_status() == 0
+
+
+@R.test
+def t_purge_after_first_frame():
+    """the console's start purges contacts past their retention window"""
+    db = R.path("purge", "vigia.db")
+    os.makedirs(os.path.dirname(db))
+    R.cli("--db", db, "report", "add", "--location", "Elm St", "--what", "van",
+          "--contact", "+15558675309", env={"VIGIA_NOW": "2026-11-20T10:00:00Z"})
+    later = {"VIGIA_NOW": "2026-11-28T10:00:00Z"}
+    c = R.console(["--db", db, "--as", "tester"], env=later)
+    c.wait_for("tester")
+    end = time.monotonic() + 15
+    purged = []
+    while not purged and time.monotonic() < end:
+        with sqlite3.connect(db) as con:
+            purged = con.execute("SELECT detail FROM events WHERE kind = 'privacy.purged'"
+                                 ).fetchall()
+        time.sleep(0.1)
+    assert purged and "contacts=1" in purged[0][0], purged
+    c.keys("q")
+    assert c.exit_status() == 0
+    assert "purged 0" in R.cli("--db", db, "purge", env=later)
 
 
 @R.test
