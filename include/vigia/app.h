@@ -177,6 +177,7 @@ void app_passphrase_free(char **p);
 struct app_purge_stats {
     size_t contacts;  /* caller contacts removed */
     size_t followups; /* detention follow-up reports cleared */
+    size_t optouts;   /* opted-out subscribers' numbers forgotten */
     size_t ops;       /* older op-log copies scrubbed */
 };
 /**

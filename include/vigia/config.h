@@ -63,6 +63,7 @@ struct config {
     char *checklist_dir;         /* extra checklists (absolute, or relative to the file) */
     int contact_retention_hours; /* caller contacts kept after the report closes (72) */
     int followup_retention_days; /* detained-person follow-up after the case closes (30) */
+    int optout_retention_days;   /* an opted-out subscriber's number after the opt-out (30) */
     int keyring_minutes;         /* unlocked key kept in the kernel keyring (480; 0: never) */
     int reveal_seconds;          /* revealed fields masked again after (60 s; 0: never) */
     int resource_check_days;     /* referral entries not checked for this long are flagged (180) */

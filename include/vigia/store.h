@@ -231,7 +231,14 @@ int store_vault_tag(struct store *s, const char *channel, const char *contact,
 struct store_purge_stats {
     size_t contacts;  /* reporter contacts cleared */
     size_t followups; /* detention follow-up reports whose text was cleared */
+    size_t optouts;   /* opted-out subscribers whose contact was forgotten */
     size_t ops;       /* op-log values scrubbed */
+};
+/** What a purge removes: what became due before each time (ms; 0: nothing of that kind). */
+struct store_purge_windows {
+    int64_t contacts_before;  /* reporter contacts of reports closed or expired before */
+    int64_t followups_before; /* detention follow-ups in a final state since before */
+    int64_t optouts_before;   /* contacts of subscribers who opted out before (tagged only) */
 };
 /**
  * Clear the reporter contacts of reports that closed (a final status, or
@@ -244,14 +251,18 @@ int store_purge_contacts(struct store *s, int64_t closed_before, const char *act
                          struct store_purge_stats *stats, char **err);
 /**
  * store_purge_contacts, and in the same transaction the detention follow-up
- * reports in a final state since before @followups_before (0: none): their
+ * reports in a final state since before @w->followups_before: their
  * free text (what was seen, uniforms, vehicles), which names detained people
  * and their families, is cleared and the location cut to its coarse form,
  * the same way (ops, scrubbed log, secure_delete), and the search index is
  * rebuilt so no old words stay in it. The report itself stays, for counts.
+ * Subscribers who opted out before @w->optouts_before lose their contact the
+ * same way (their keyed tag and the opt-out stay, so the number is still
+ * recognised and kept out if it is added again); their outbox rows drop the
+ * number and any still queued are skipped.
  */
-int store_purge(struct store *s, int64_t contacts_before, int64_t followups_before,
-                const char *actor, struct store_purge_stats *stats, char **err);
+int store_purge(struct store *s, const struct store_purge_windows *w, const char *actor,
+                struct store_purge_stats *stats, char **err);
 /**
  * Before wiping: clear every personal column and the vault keys with
  * secure_delete on and truncate the WAL, then close the database (*s is

@@ -354,15 +354,19 @@ int app_unlock_auto(struct app *a, char **err)
 int app_purge(struct app *a, int64_t now, struct app_purge_stats *stats, char **err)
 {
     struct store_purge_stats st;
-    int64_t window = (int64_t)a->config.contact_retention_hours * 3600 * 1000;
-    int64_t fwindow = (int64_t)a->config.followup_retention_days * 24 * 3600 * 1000;
+    const int64_t day = 24LL * 3600 * 1000;
+    struct store_purge_windows w = {
+        .contacts_before = now - (int64_t)a->config.contact_retention_hours * 3600 * 1000,
+        .followups_before = now - (int64_t)a->config.followup_retention_days * day,
+        .optouts_before = now - (int64_t)a->config.optout_retention_days * day,
+    };
     int rc;
 
-    rc =
-        store_purge(a->store, now - window, now - fwindow, a->actor ? a->actor : "vigia", &st, err);
+    rc = store_purge(a->store, &w, a->actor ? a->actor : "vigia", &st, err);
     if (stats != NULL) {
         stats->contacts = st.contacts;
         stats->followups = st.followups;
+        stats->optouts = st.optouts;
         stats->ops = st.ops;
     }
     if (rc == STORE_OK && st.contacts > 0)

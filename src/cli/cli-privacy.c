@@ -279,9 +279,9 @@ static int cli_purge(const struct cli_global *g, int argc, char **argv)
         app_free(&a);
         return cli_fail(err);
     }
-    printf(_("purged %zu caller contacts and %zu detention follow-ups past the retention "
-             "windows\n"),
-           st.contacts, st.followups);
+    printf(_("purged %zu caller contacts, %zu detention follow-ups and %zu opted-out "
+             "subscribers' numbers past the retention windows\n"),
+           st.contacts, st.followups, st.optouts);
     app_free(&a);
     return 0;
 }

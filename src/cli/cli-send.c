@@ -242,9 +242,11 @@ static int cli_subscriber(const struct cli_global *g, int argc, char **argv)
                 }
                 printf("%s  %-8s  %s  %-5s  %s%s\n", rows[i].id,
                        rows[i].channel ? rows[i].channel : "-",
-                       rows[i].locked    ? _("(locked)")
-                       : rows[i].contact ? rows[i].contact
-                                         : "-",
+                       rows[i].locked ? _("(locked)")
+                       : rows[i].contact && *rows[i].contact
+                           ? rows[i].contact
+                           /* TRANSLATORS: an opted-out subscriber's number, purged. */
+                           : _("(number forgotten)"),
                        rows[i].language ? rows[i].language : "-",
                        rows[i].areas ? rows[i].areas : _("every area"),
                        rows[i].opted_out_at ? _("  opted out") : "");

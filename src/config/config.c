@@ -296,6 +296,7 @@ enum config_slot {
     CONFIG_CHECKLIST_DIR,
     CONFIG_CONTACT_HOURS,
     CONFIG_FOLLOWUP_DAYS,
+    CONFIG_OPTOUT_DAYS,
     CONFIG_KEYRING_MINUTES,
     CONFIG_REVEAL_SECONDS,
     CONFIG_RESOURCE_CHECK_DAYS,
@@ -324,6 +325,9 @@ static const struct config_option config_option_table[] = {
     [CONFIG_FOLLOWUP_DAYS] = {"followup_retention_days", "int", "30", 1, 3650,
                               N_("days detained-person follow-up data is kept after the case "
                                  "closes")},
+    [CONFIG_OPTOUT_DAYS] = {"optout_retention_days", "int", "30", 1, 3650,
+                            N_("days an opted-out subscriber's number is kept (with a passphrase "
+                               "set; the opt-out itself stays)")},
     [CONFIG_KEYRING_MINUTES] = {"keyring_minutes", "int", "480", 0, 7 * 24 * 60,
                                 N_("minutes the unlocked key stays in the kernel keyring between "
                                    "starts; 0: ask every time")},
@@ -355,6 +359,7 @@ void config_init(struct config *c)
     model_policy_default(&c->policy);
     c->contact_retention_hours = 72;
     c->followup_retention_days = 30;
+    c->optout_retention_days = 30;
     c->keyring_minutes = 480;
     c->reveal_seconds = 60;
     c->resource_check_days = 180;
@@ -439,6 +444,9 @@ static int config_apply(struct config *c, const struct config_doc *doc, const st
         break;
     case CONFIG_FOLLOWUP_DAYS:
         c->followup_retention_days = (int)n;
+        break;
+    case CONFIG_OPTOUT_DAYS:
+        c->optout_retention_days = (int)n;
         break;
     case CONFIG_KEYRING_MINUTES:
         c->keyring_minutes = (int)n;

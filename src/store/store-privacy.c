@@ -54,6 +54,31 @@ static char *store_privacy_final_list(void)
     return buf_steal(&b);
 }
 
+/* The first column of every row @sql gives with ?1 bound to @before; newly allocated. */
+static int store_privacy_ids(struct store *s, const char *sql, int64_t before, char ***ids,
+                             size_t *n, char **err)
+{
+    sqlite3_stmt *st = store_stmt(s, sql, err);
+    size_t cap = 0;
+    int rc;
+
+    *ids = NULL;
+    *n = 0;
+    if (st == NULL)
+        return STORE_ERR_IO;
+    sqlite3_bind_int64(st, 1, before);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *ids = xreallocarray(*ids, cap, sizeof **ids);
+        }
+        (*ids)[(*n)++] = store_col_text(st, 0);
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, rc, "finding what to purge", err);
+}
+
 /* Ids of contacts whose report closed or expired before @before; newly allocated. */
 static int store_privacy_due(struct store *s, int64_t before, char ***ids, size_t *n, char **err)
 {
@@ -71,27 +96,26 @@ static int store_privacy_due(struct store *s, int64_t before, char ***ids, size_
                   " AND coalesce(r.updated_at, r.received_at) < ?1)"
                   " OR (r.expires_at IS NOT NULL AND r.expires_at < ?1))",
                   final);
-    sqlite3_stmt *st = store_stmt(s, sql, err);
-    size_t cap = 0;
-    int rc;
+    int rc = store_privacy_ids(s, sql, before, ids, n, err);
 
     free(final);
     free(sql);
-    *ids = NULL;
-    *n = 0;
-    if (st == NULL)
-        return STORE_ERR_IO;
-    sqlite3_bind_int64(st, 1, before);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            *ids = xreallocarray(*ids, cap, sizeof **ids);
-        }
-        (*ids)[(*n)++] = store_col_text(st, 0);
-    }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, rc, "finding contacts to purge", err);
+    return rc;
+}
+
+/*
+ * Subscribers who opted out before @before and whose contact is still held.
+ * Only tagged ones: the keyed tag (store-subscriber.c) is what recognises the
+ * number if it is added again, so that it stays opted out; without a vault
+ * there is no tag, and the number itself must stay for that.
+ */
+static int store_privacy_due_optouts(struct store *s, int64_t before, char ***ids, size_t *n,
+                                     char **err)
+{
+    return store_privacy_ids(s,
+                             "SELECT id FROM subscribers WHERE opted_out_at < ?1"
+                             " AND contact <> '' AND contact_tag IS NOT NULL",
+                             before, ids, n, err);
 }
 
 /*
@@ -125,6 +149,33 @@ static int store_privacy_scrub(struct store *s, const char *tbl, const char *col
         return store_fail(s, rc, "scrubbing the op log", err);
     *count += (size_t)sqlite3_changes(s->db);
     return STORE_OK;
+}
+
+/*
+ * Forget an opted-out subscriber's contact: the row keeps its tag and the
+ * opt-out, the outbox (device-local, no ops) its counts but not the number.
+ */
+static int store_privacy_clear_optout(struct store *s, const char *id, size_t *ops, char **err)
+{
+    struct store_col c[] = {{"contact", store_text("")}};
+    sqlite3_stmt *st;
+    int rc;
+
+    if ((rc = store_privacy_scrub(s, "subscribers", "contact", id, ops, err)) != STORE_OK ||
+        (rc = store_write(s, "subscribers", id, c, 1, err)) != STORE_OK)
+        return rc;
+    st = store_stmt(s,
+                    "UPDATE outbox SET contact = NULL,"
+                    " state = CASE state WHEN 'queued' THEN 'skipped' ELSE state END"
+                    " WHERE subscriber_id = ?1 AND contact IS NOT NULL AND state <> 'sending'",
+                    err);
+    if (st == NULL)
+        return STORE_ERR_IO;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, rc, "clearing the outbox", err);
 }
 
 /* Detention follow-up reports closed before @before whose text is still there. */
@@ -192,12 +243,12 @@ static void store_privacy_free_list(char **v, size_t n)
     free(v);
 }
 
-int store_purge(struct store *s, int64_t contacts_before, int64_t followups_before,
-                const char *actor, struct store_purge_stats *stats, char **err)
+int store_purge(struct store *s, const struct store_purge_windows *w, const char *actor,
+                struct store_purge_stats *stats, char **err)
 {
     struct store_purge_stats local = {0};
-    char **ids = NULL, **fids = NULL, **flocs = NULL;
-    size_t n = 0, nf = 0;
+    char **ids = NULL, **fids = NULL, **flocs = NULL, **oids = NULL;
+    size_t n = 0, nf = 0, no = 0;
     int rc;
 
     if (stats == NULL)
@@ -207,10 +258,13 @@ int store_purge(struct store *s, int64_t contacts_before, int64_t followups_befo
         return rc;
     if ((rc = store_begin(s, err)) != STORE_OK)
         return rc;
-    if ((rc = store_privacy_due(s, contacts_before, &ids, &n, err)) != STORE_OK)
+    if ((rc = store_privacy_due(s, w->contacts_before, &ids, &n, err)) != STORE_OK)
         goto fail;
-    if (followups_before > 0 && (rc = store_privacy_due_followups(s, followups_before, &fids,
-                                                                  &flocs, &nf, err)) != STORE_OK)
+    if (w->followups_before > 0 && (rc = store_privacy_due_followups(s, w->followups_before, &fids,
+                                                                     &flocs, &nf, err)) != STORE_OK)
+        goto fail;
+    if (w->optouts_before > 0 &&
+        (rc = store_privacy_due_optouts(s, w->optouts_before, &oids, &no, err)) != STORE_OK)
         goto fail;
     for (size_t i = 0; i < n; i++) {
         struct store_col c[] = {{"contact", store_null()}};
@@ -225,15 +279,20 @@ int store_purge(struct store *s, int64_t contacts_before, int64_t followups_befo
             goto fail;
         stats->followups++;
     }
+    for (size_t i = 0; i < no; i++) {
+        if ((rc = store_privacy_clear_optout(s, oids[i], &stats->ops, err)) != STORE_OK)
+            goto fail;
+        stats->optouts++;
+    }
     /* Merge the search index so the cleared words leave its pages too. */
     if (nf > 0 &&
         (rc = store_privacy_exec(s, "INSERT INTO reports_fts(reports_fts) VALUES ('optimize')",
                                  err)) != STORE_OK)
         goto fail;
-    if (n + nf > 0) {
+    if (n + nf + no > 0) {
         /* The timeline says that a purge happened and how much, never what. */
-        char *detail = xasprintf("contacts=%zu followups=%zu ops=%zu", stats->contacts,
-                                 stats->followups, stats->ops);
+        char *detail = xasprintf("contacts=%zu followups=%zu optouts=%zu ops=%zu", stats->contacts,
+                                 stats->followups, stats->optouts, stats->ops);
         rc = store_event(s, actor, "privacy.purged", NULL, detail, err);
         free(detail);
         if (rc != STORE_OK)
@@ -241,7 +300,7 @@ int store_purge(struct store *s, int64_t contacts_before, int64_t followups_befo
     }
     if ((rc = store_commit(s, err)) != STORE_OK)
         goto out;
-    if (n + nf > 0)
+    if (n + nf + no > 0)
         store_truncate_wal(s);
     goto out;
 fail:
@@ -251,13 +310,16 @@ out:
     store_privacy_free_list(ids, n);
     store_privacy_free_list(fids, nf);
     store_privacy_free_list(flocs, nf);
+    store_privacy_free_list(oids, no);
     return rc;
 }
 
 int store_purge_contacts(struct store *s, int64_t closed_before, const char *actor,
                          struct store_purge_stats *stats, char **err)
 {
-    return store_purge(s, closed_before, 0, actor, stats, err);
+    struct store_purge_windows w = {.contacts_before = closed_before};
+
+    return store_purge(s, &w, actor, stats, err);
 }
 
 int store_wipe_prepare(struct store **sp, char **err)

@@ -349,6 +349,13 @@ out:
     return rc;
 }
 
+/* A personal text not sealed yet; an empty one holds nothing to hide (a purged number). */
+static bool store_vault_wants_seal(const char *table, const struct store_col *c)
+{
+    return c->v.type == STORE_TEXT && c->v.s != NULL && c->v.s[0] != '\0' &&
+           store_vault_personal(table, c->name) && !store_vault_is_sealed(c->v.s);
+}
+
 int store_vault_seal_cols(struct store *s, const char *table, const char *row_id,
                           const struct store_col *cols, size_t n, struct store_col **sealed,
                           char **err)
@@ -360,8 +367,7 @@ int store_vault_seal_cols(struct store *s, const char *table, const char *row_id
 
     *sealed = NULL;
     for (size_t i = 0; i < n; i++)
-        if (cols[i].v.type == STORE_TEXT && store_vault_personal(table, cols[i].name) &&
-            !store_vault_is_sealed(cols[i].v.s))
+        if (store_vault_wants_seal(table, &cols[i]))
             any = true;
     if (!any)
         return STORE_OK;
@@ -375,7 +381,7 @@ int store_vault_seal_cols(struct store *s, const char *table, const char *row_id
         copy[i] = cols[i];
         if (cols[i].v.type != STORE_TEXT)
             continue;
-        if (store_vault_personal(table, cols[i].name) && !store_vault_is_sealed(cols[i].v.s))
+        if (store_vault_wants_seal(table, &cols[i]))
             copy[i].v.s = store_vault_seal_with(pk, table, cols[i].name, row_id, cols[i].v.s);
         else
             copy[i].v.s = xstrdup(cols[i].v.s);

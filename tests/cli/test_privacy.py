@@ -31,6 +31,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 import traceback
 
 SRC = os.environ.get("VIGIA_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -286,7 +287,7 @@ def t_purge():
     assert b"5554443333" in data, "the contact inside its window must stay"
     rows = sql(db, "SELECT detail FROM events WHERE kind = 'privacy.purged'")
     assert len(rows) == 1, rows
-    assert re.fullmatch(r"contacts=1 followups=0 ops=\d+", rows[0][0]), rows
+    assert re.fullmatch(r"contacts=1 followups=0 optouts=0 ops=\d+", rows[0][0]), rows
     # The purge is an op with a NULL value: it syncs to the other devices.
     ops = sql(db, "SELECT count(*) FROM " + OP_CELLS + " WHERE tbl = 'reporter_contacts'"
                   " AND col = 'contact' AND value IS NULL")
@@ -502,6 +503,37 @@ def t_subscribers_sealed():
     r = ok(vigia(db, "subscriber", "list", "--all", env=env))
     assert r.out.count("opted out") == 3, r
     no_sub_digits(db, "at the end")
+
+
+@test
+def t_optout_forgotten():
+    """an opted-out subscriber's number is forgotten after optout_retention_days; the opt-out stays"""
+    db = newdb("optout")
+    env, unlocked = sub_env(), sub_env(WITH_PASS)
+    ok(vigia(db, "passphrase", "set", env=env | WITH_PASS))
+    sid = ok(vigia(db, "subscriber", "add", SUB_A, env=unlocked)).out.strip()
+    keep = ok(vigia(db, "subscriber", "add", SUB_B, env=unlocked)).out.strip()
+    ok(vigia(db, "subscriber", "reply", "--from", SUB_A, "STOP", env=unlocked))
+    # Within the window (30 days by default) nothing goes.
+    day = 24 * 3600 * 1000
+    now = int(time.time() * 1000)
+    r = ok(vigia(db, "purge", env=unlocked | {"VIGIA_NOW": str(now + 29 * day)}))
+    assert "0 opted-out" in r.out, r
+    r = ok(vigia(db, "purge", env=unlocked | {"VIGIA_NOW": str(now + 31 * day)}))
+    assert "1 opted-out" in r.out, r
+    got = {j["id"]: j for j in map(json.loads, ok(vigia(
+        db, "subscriber", "list", "--all", "--show-contacts", "--json", env=unlocked)).out.splitlines())}
+    assert not got[sid]["contact"] and got[sid]["opted_out_at"], got[sid]
+    assert got[keep]["contact"] == "+15552017799" and not got[keep]["opted_out_at"], got[keep]
+    # Nothing left of it in the row or the op log, sealed or not.
+    assert sql(db, f"SELECT contact FROM subscribers WHERE id = '{sid}'")[0][0] == ""
+    cells = sql(db, "SELECT value FROM " + OP_CELLS + " WHERE tbl = 'subscribers'"
+                    f" AND col = 'contact' AND row_id = '{sid}'")
+    assert all(v in (None, "") for (v,) in cells), cells
+    # The keyed tag still knows the number: added again, it stays opted out.
+    r = ok(vigia(db, "subscriber", "add", SUB_A, env=unlocked))
+    assert r.out.startswith(sid) and "merged" in r.out, r
+    assert sub_rows(db)[sid][0] is not None
 
 
 @test

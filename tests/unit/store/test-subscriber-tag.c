@@ -8,7 +8,8 @@
  * and through untagged rows until they are tagged; setting the first
  * passphrase seals subscribers' contacts in the row, the op log and the
  * outbox's copies (which open as their subscriber's contact); STOP replies
- * kept while locked are stored sealed.
+ * kept while locked are stored sealed; the retention purge forgets an
+ * opted-out subscriber's number but keeps the tag that keeps them out.
  */
 #include "config.h"
 
@@ -290,12 +291,97 @@ static void test_pending_optout_sealed(void **state)
     free(path);
 }
 
+/* Set a subscriber's opt-out time as the app does. */
+static void opt_out(struct store *s, const char *id, int64_t at)
+{
+    char *err = NULL;
+    struct store_col cols[] = {{"opted_out_at", store_int(at)}};
+
+    assert_int_equal(store_begin(s, &err), STORE_OK);
+    assert_int_equal(store_write(s, "subscribers", id, cols, 1, &err), STORE_OK);
+    assert_int_equal(store_commit(s, &err), STORE_OK);
+}
+
+static void test_optout_purge(void **state)
+{
+    char *path, *err = NULL, *v, tag[STORE_VAULT_TAG_LEN + 1], tag2[STORE_VAULT_TAG_LEN + 1];
+    struct store *s = open_new(&path), *plain;
+    struct store_purge_stats st;
+    struct store_purge_windows w = {0};
+    struct store_subscriber sub;
+    const int64_t t0 = 1700000000000;
+    size_t m;
+
+    (void)state;
+    assert_int_equal(store_vault_setup(s, PASS, &fast, &m, &err), STORE_OK);
+    assert_int_equal(store_vault_tag(s, "sms", PHONE, tag, &err), STORE_OK);
+    assert_int_equal(store_vault_tag(s, "sms", "+15550000001", tag2, &err), STORE_OK);
+    add_sub(s, "01JB0000000000000000000001", PHONE, "sms", tag);
+    add_sub(s, "01JB0000000000000000000002", "+15550000001", "sms", tag2);
+    opt_out(s, "01JB0000000000000000000001", t0);
+    raw_exec(path, "INSERT INTO outbox(id, broadcast_id, subscriber_id, channel, idempotency_key,"
+                   " contact) VALUES ('k1', 'B', '01JB0000000000000000000001', 'sms', 'k1',"
+                   " 'vg:whatever')");
+    /* Opted out at t0: a window ending before it keeps the number. */
+    w.optouts_before = t0 - 1;
+    assert_int_equal(store_purge(s, &w, "tester", &st, &err), STORE_OK);
+    assert_int_equal(st.optouts, 0);
+    v = raw_text(path, "SELECT contact FROM subscribers WHERE id = '01JB0000000000000000000001'");
+    assert_true(store_vault_is_sealed(v));
+    free(v);
+    w.optouts_before = t0 + 1;
+    assert_int_equal(store_purge(s, &w, "tester", &st, &err), STORE_OK);
+    assert_int_equal(st.optouts, 1);
+    assert_true(st.ops >= 1);
+    /* The number is gone from the row, the op log and the outbox ... */
+    v = raw_text(path, "SELECT contact FROM subscribers WHERE id = '01JB0000000000000000000001'");
+    assert_string_equal(v, "");
+    free(v);
+    v = raw_text(path, "SELECT j.value FROM ops o, json_each(o.cols) j WHERE o.tbl = 'subscribers'"
+                       " AND o.row_id = '01JB0000000000000000000001' AND j.key = 'contact'"
+                       " AND j.value <> ''");
+    assert_null(v);
+    v = raw_text(path, "SELECT coalesce(contact, 'none') || ' ' || state FROM outbox");
+    assert_string_equal(v, "none skipped");
+    free(v);
+    /* ... the other subscriber keeps theirs, and the event says how many, not who. */
+    v = raw_text(path, "SELECT contact FROM subscribers WHERE id = '01JB0000000000000000000002'");
+    assert_true(store_vault_is_sealed(v));
+    free(v);
+    v = raw_text(path, "SELECT detail FROM events WHERE kind = 'privacy.purged'");
+    assert_non_null(strstr(v, "optouts=1"));
+    assert_null(strstr(v, "5558675309"));
+    free(v);
+    /* The tag still finds the number, opted out: adding it again cannot resubscribe it. */
+    assert_int_equal(store_subscriber_find(s, PHONE, "sms", &sub, &err), STORE_OK);
+    assert_string_equal(sub.id, "01JB0000000000000000000001");
+    assert_int_equal(sub.opted_out_at, t0);
+    store_subscriber_fini(&sub);
+    /* A second purge has nothing left to do. */
+    assert_int_equal(store_purge(s, &w, "tester", &st, &err), STORE_OK);
+    assert_int_equal(st.optouts, 0);
+    store_free(&s);
+    free(path);
+
+    /* Without a vault there is no tag: the number is what keeps the opt-out, so it stays. */
+    plain = open_new(&path);
+    add_sub(plain, "01JB0000000000000000000003", PHONE, "sms", NULL);
+    opt_out(plain, "01JB0000000000000000000003", t0);
+    assert_int_equal(store_purge(plain, &w, "tester", &st, &err), STORE_OK);
+    assert_int_equal(st.optouts, 0);
+    v = raw_text(path, "SELECT contact FROM subscribers");
+    assert_string_equal(v, PHONE);
+    free(v);
+    store_free(&plain);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tag_needs_the_key),     cmocka_unit_test(test_tag_varies),
         cmocka_unit_test(test_tag_shared_by_adopt),   cmocka_unit_test(test_find_and_migrate),
-        cmocka_unit_test(test_pending_optout_sealed),
+        cmocka_unit_test(test_pending_optout_sealed), cmocka_unit_test(test_optout_purge),
     };
     int rc;
 

@@ -461,9 +461,11 @@ static void test_purge_followups(void **state)
     keep_id = add_report(s, NULL, t0);
     assert_true(file_has(path, "Quetzalcoatl"));
     /* Closed at t0: at t0 + 29 days the 30-day cut-off is before it. */
-    assert_int_equal(store_purge(s, 0, t0 + 29 * day - 30 * day, "tester", &st, &err), STORE_OK);
+    struct store_purge_windows w = {.followups_before = t0 + 29 * day - 30 * day};
+    assert_int_equal(store_purge(s, &w, "tester", &st, &err), STORE_OK);
     assert_int_equal(st.followups, 0);
-    assert_int_equal(store_purge(s, 0, t0 + 31 * day - 30 * day, "tester", &st, &err), STORE_OK);
+    w.followups_before = t0 + 31 * day - 30 * day;
+    assert_int_equal(store_purge(s, &w, "tester", &st, &err), STORE_OK);
     assert_int_equal(st.followups, 1);
     assert_int_equal(store_report_get(s, r.id, &got, &err), STORE_OK);
     assert_string_equal(got.what, "");
