@@ -88,8 +88,12 @@ void store_oplog_end(struct buf *b);
 int store_oplog_insert(struct store *s, uint64_t hlc, const char *device, const char *tbl,
                        const char *row_id, size_t ncells, const char *cols, const char *parents,
                        char **err);
-/** Add the new row @rowid of @table to its full-text index, if the table has one. */
-int store_fts_inserted(struct store *s, const char *table, int64_t rowid, char **err);
+/**
+ * Add the new row @rowid of @table, just inserted with @cols, to its
+ * full-text index, if the table has one.
+ */
+int store_fts_inserted(struct store *s, const char *table, int64_t rowid,
+                       const struct store_col *cols, size_t n, char **err);
 /** Personal column @i (for wipes): false past the last one. */
 bool store_vault_column(size_t i, const char **table, const char **col);
 

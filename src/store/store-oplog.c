@@ -184,39 +184,43 @@ static int store_oplog_parents(struct store *s, const char *tbl, const char *row
  * less). Updates and deletes keep their triggers (reports_fts_au, _ad).
  */
 static const struct {
-    const char *table, *select, *insert;
+    const char *table, *insert;
+    const char *cols[8];
 } store_fts_tables[] = {
-    {"reports", "SELECT location, area, what, agency, vehicles FROM reports WHERE rowid = ?",
+    {"reports",
      "INSERT INTO reports_fts(rowid, location, area, what, agency, vehicles)"
-     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+     {"location", "area", "what", "agency", "vehicles", NULL}},
 };
 
-int store_fts_inserted(struct store *s, const char *table, int64_t rowid, char **err)
+int store_fts_inserted(struct store *s, const char *table, int64_t rowid,
+                       const struct store_col *cols, size_t n, char **err)
 {
     for (size_t i = 0; i < UTIL_ARRAY_LEN(store_fts_tables); i++) {
-        sqlite3_stmt *sel, *ins;
-        int rc, ncols;
+        sqlite3_stmt *ins;
+        int rc;
 
         if (strcmp(store_fts_tables[i].table, table) != 0)
             continue;
-        if ((sel = store_stmt(s, store_fts_tables[i].select, err)) == NULL ||
-            (ins = store_stmt(s, store_fts_tables[i].insert, err)) == NULL)
+        if ((ins = store_stmt(s, store_fts_tables[i].insert, err)) == NULL)
             return STORE_ERR_IO;
-        sqlite3_bind_int64(sel, 1, rowid);
-        rc = sqlite3_step(sel);
-        if (rc != SQLITE_ROW) {
-            store_stmt_done(sel);
-            if (rc == SQLITE_DONE)
-                return STORE_OK;
-            return store_fail(s, rc, "search index", err);
-        }
-        ncols = sqlite3_column_count(sel);
         sqlite3_bind_int64(ins, 1, rowid);
-        for (int c = 0; c < ncols; c++)
-            sqlite3_bind_value(ins, c + 2, sqlite3_column_value(sel, c));
+        /*
+         * The values as written; a column left out stays NULL, as good as
+         * its default ('' or NULL) for the index: neither has a word. Text
+         * affinity turns a number into the text SQLite makes of it here too.
+         */
+        for (int c = 0; store_fts_tables[i].cols[c] != NULL; c++) {
+            const char *name = store_fts_tables[i].cols[c];
+            for (size_t k = 0; k < n; k++) {
+                if (cols[k].name[0] == name[0] && strcmp(cols[k].name, name) == 0) {
+                    store_bind(ins, c + 2, &cols[k].v);
+                    break;
+                }
+            }
+        }
         rc = sqlite3_step(ins);
         store_stmt_done(ins);
-        store_stmt_done(sel);
         return rc == SQLITE_DONE ? STORE_OK : store_fail(s, rc, "search index", err);
     }
     return STORE_OK;
@@ -247,8 +251,7 @@ int store_write_raw(struct store *s, const char *table, const char *row_id,
         util_seterr(err, "store_write outside a transaction");
         return STORE_ERR_INVALID;
     }
-    if (known == NULL || row_id == NULL || *row_id == '\0' || n == 0 ||
-        n > UTIL_ARRAY_LEN(parents)) {
+    if (known == NULL || row_id == NULL || *row_id == '\0' || n == 0) {
         util_seterr(err, _("cannot write to unknown table %s"), table);
         return STORE_ERR_INVALID;
     }
@@ -267,6 +270,11 @@ int store_write_raw(struct store *s, const char *table, const char *row_id,
             util_seterr(err, _("cannot write unknown column %s.%s"), table, name);
             return STORE_ERR_INVALID;
         }
+    }
+    /* Distinct registry columns: fewer than any table has (22 at most). */
+    if (n > UTIL_ARRAY_LEN(parents)) {
+        util_seterr(err, "store_write of %zu columns", n);
+        return STORE_ERR_INVALID;
     }
     buf_init(&sql);
     buf_init(&ops);
@@ -331,8 +339,8 @@ int store_write_raw(struct store *s, const char *table, const char *row_id,
         sqlite3_bind_text(st, (int)n + 1, row_id, -1, SQLITE_STATIC);
     if ((rc = store_oplog_step(s, st, table, err)) != STORE_OK)
         goto out;
-    if (!exists &&
-        (rc = store_fts_inserted(s, table, sqlite3_last_insert_rowid(s->db), err)) != STORE_OK)
+    if (!exists && (rc = store_fts_inserted(s, table, sqlite3_last_insert_rowid(s->db), cols, n,
+                                            err)) != STORE_OK)
         goto out;
 
     /*

@@ -597,8 +597,16 @@ static int store_sync_materialize(struct store *s, const struct store_sync_row *
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     if (rc == SQLITE_DONE) {
-        rc = exists ? STORE_OK
-                    : store_fts_inserted(s, r->tbl, sqlite3_last_insert_rowid(s->db), err);
+        rc = STORE_OK;
+        if (!exists) {
+            struct store_col *c = xcalloc(have, sizeof *c);
+            size_t k = 0;
+            for (size_t i = 0; i < ncols; i++)
+                if (set[i])
+                    c[k++] = (struct store_col){r->cols[i], vals[i]};
+            rc = store_fts_inserted(s, r->tbl, sqlite3_last_insert_rowid(s->db), c, k, err);
+            free(c);
+        }
     } else if (!exists && rc == SQLITE_CONSTRAINT_NOTNULL) {
         /* A required column has not arrived yet: the row appears when it does. */
         *deferred = true;

@@ -4,8 +4,9 @@
  * write, its cells a JSON object. Values round-trip with their types; a
  * multi-column op and a single-column op of another device merge per cell
  * (last writer wins); parents are per cell and conflicts are found from them;
- * batches never split a row op; a purge scrubs one cell of a row op and
- * leaves the others.
+ * batches never split a row op; new reports are in the search index as
+ * their rows are (no insert trigger); a purge scrubs one cell of a row op
+ * and leaves the others.
  */
 #include "config.h"
 
@@ -345,6 +346,61 @@ static void test_batches_keep_row_ops_whole(void **state)
     store_free(&a);
 }
 
+/* FTS5's own check of reports_fts against the reports rows: 1 when they agree. */
+static int64_t fts_ok(struct store *s)
+{
+    sqlite3 *db;
+    int rc;
+
+    assert_int_equal(sqlite3_open_v2(store_path(s), &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    rc = sqlite3_exec(db, "INSERT INTO reports_fts(reports_fts) VALUES ('integrity-check')", NULL,
+                      NULL, NULL);
+    sqlite3_close(db);
+    return rc == SQLITE_OK;
+}
+
+static void test_search_index_of_new_rows(void **state)
+{
+    struct store *a = open_new(), *b = open_new();
+    /* A number where text is kept, a column left out (NULL or its default). */
+    struct store_col create[] = {
+        {"received_at", store_int(1000)},
+        {"location", store_int(5)},
+        {"what", store_text("Camionetas blancas")},
+        {"agency", store_real(2.5)},
+    };
+    struct store_col edit[] = {{"what", store_text("three vans")}, {"area", store_text("Norte")}};
+    int64_t seq = 0;
+
+    (void)state;
+    write1(a, "reports", RID, create, UTIL_ARRAY_LEN(create));
+    assert_int_equal(fts_ok(a), 1);
+    assert_int_equal(sql_int(a, "SELECT count(*) FROM reports_fts WHERE reports_fts MATCH"
+                                " 'camionetas AND 5 AND \"2.5\"'"),
+                     1);
+    ship(a, &seq, b, NULL);
+    assert_int_equal(fts_ok(b), 1);
+    assert_int_equal(sql_int(b, "SELECT count(*) FROM reports_fts WHERE reports_fts MATCH"
+                                " 'camionetas'"),
+                     1);
+    /* Edits go through the update trigger, with the values the insert indexed. */
+    write1(a, "reports", RID, edit, UTIL_ARRAY_LEN(edit));
+    ship(a, &seq, b, NULL);
+    for (int i = 0; i < 2; i++) {
+        struct store *s = i ? b : a;
+        assert_int_equal(fts_ok(s), 1);
+        assert_int_equal(sql_int(s, "SELECT count(*) FROM reports_fts WHERE reports_fts MATCH"
+                                    " 'camionetas'"),
+                         0);
+        assert_int_equal(sql_int(s, "SELECT count(*) FROM reports_fts WHERE reports_fts MATCH"
+                                    " 'vans AND norte'"),
+                         1);
+    }
+    store_free(&a);
+    store_free(&b);
+}
+
 static void test_scrub_one_cell(void **state)
 {
     struct store *s = open_new();
@@ -416,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_lww_multi_and_single),
         cmocka_unit_test(test_parents_and_conflicts),
         cmocka_unit_test(test_batches_keep_row_ops_whole),
+        cmocka_unit_test(test_search_index_of_new_rows),
         cmocka_unit_test(test_scrub_one_cell),
     };
 
