@@ -64,6 +64,13 @@ int store_schema_version(void);
 int store_begin(struct store *s, char **err);
 int store_commit(struct store *s, char **err);
 void store_rollback(struct store *s);
+/**
+ * A read transaction around a run of reads: one snapshot, and one lock taken
+ * instead of one per statement. A no-op inside store_begin; end it (with
+ * store_read_end) before store_begin.
+ */
+int store_read_begin(struct store *s, char **err);
+void store_read_end(struct store *s);
 
 /* ---- the one mutation function ----------------------------------------- */
 

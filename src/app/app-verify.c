@@ -598,10 +598,13 @@ int app_queue_refresh(struct app *a, size_t *changed, char **err)
 
     if (changed != NULL)
         *changed = 0;
+    /* One read transaction for the scan: one lock, not two per report. */
+    if (store_read_begin(a->store, err) != STORE_OK)
+        return -1;
     /* Live means received within the expiry window. */
     if (store_report_window(a->store, now - (int64_t)a->config.policy.expire_minutes * 60000,
                             now + 60000, true, 5000, &ids, &nids, err) != STORE_OK)
-        return -1;
+        goto out;
     /*
      * Only a report whose freshness band changed since it was last computed
      * can move: one row read each, and the rest of the work for those alone,
@@ -623,6 +626,7 @@ int app_queue_refresh(struct app *a, size_t *changed, char **err)
         if (due)
             memcpy(ids[ndue++], ids[i], sizeof ids[0]);
     }
+    store_read_end(a->store);
     if (ndue > 0 && store_begin(a->store, err) != STORE_OK)
         goto out;
     for (size_t i = 0; i < ndue; i++) {
@@ -660,6 +664,7 @@ int app_queue_refresh(struct app *a, size_t *changed, char **err)
         *changed = n;
     rc = 0;
 out:
+    store_read_end(a->store); /* after a failed read */
     free(ids);
     return rc;
 }

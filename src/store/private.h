@@ -19,7 +19,8 @@ struct store {
     char *path;
     char device[ULID_LEN + 1];
     struct hlc hlc;
-    int depth; /* nested store_begin count */
+    int depth;    /* nested store_begin count */
+    bool reading; /* inside store_read_begin */
     int watch_fd;
     int64_t data_version;
     struct store_stmt cache[STORE_STMT_CACHE];

@@ -681,6 +681,24 @@ int store_begin(struct store *s, char **err)
     return STORE_OK;
 }
 
+int store_read_begin(struct store *s, char **err)
+{
+    if (s->depth > 0 || s->reading)
+        return STORE_OK; /* a write transaction reads its own snapshot already */
+    if (store_exec(s, "BEGIN", "begin", err) != STORE_OK)
+        return STORE_ERR_IO;
+    s->reading = true;
+    return STORE_OK;
+}
+
+void store_read_end(struct store *s)
+{
+    if (!s->reading)
+        return;
+    s->reading = false;
+    store_exec(s, "COMMIT", "commit", NULL);
+}
+
 int store_commit(struct store *s, char **err)
 {
     int rc;
