@@ -849,6 +849,20 @@ char *app_assignment_json(struct app *a, const struct model_assignment *as, int6
  * ("not sent: no contact"). Translated, newly allocated.
  */
 char *app_assignment_message_status(struct app *a, const struct model_assignment *as, bool brief);
+/** app_assignment_resend: refused, but @again would send it (sent, or maybe sent). */
+#define APP_RESEND_ASK_AGAIN (-2)
+/**
+ * Send an assignment's message again through the outbox (app-resend.c):
+ * recomposed from the report and the verifier's current contact and
+ * channel (never the caller's), with its own idempotency key, an event
+ * "assignment.resent" on the report's timeline. Allowed when message_state
+ * is failed, no_contact, no_channel, no_gateway (or none); refused (-1,
+ * translated *err) while it is queued or being sent, for a released or
+ * declined assignment, or when it still cannot be sent (why); for sent or
+ * uncertain, APP_RESEND_ASK_AGAIN with *err saying so, unless @again (the
+ * dispatcher decided). On success the new status in *status if not NULL.
+ */
+int app_assignment_resend(struct app *a, const char *id, bool again, char **status, char **err);
 /** The next moment an open assignment becomes overdue after @now (0: none), for timers. */
 int64_t app_roster_next_deadline(struct app *a, int64_t now);
 

@@ -716,6 +716,17 @@ int store_outbox_locked(struct store *s, size_t *n, char **err);
 /** The outbox row of an assignment, if this device queued it; STORE_ERR_NOT_FOUND if not. */
 int store_outbox_of_assignment(struct store *s, const char *assignment_id,
                                struct store_outbox_row *out, char **err);
+/** Whether a message of the assignment is queued or being sent here (store-resend.c). */
+int store_outbox_in_flight(struct store *s, const char *assignment_id, bool *busy, char **err);
+/**
+ * Queue @m again, a deliberate resend, inside the caller's transaction: a
+ * new row with its own idempotency key (the assignment and a fresh ULID,
+ * in @key_out if not NULL), so it is not taken for the first message. None
+ * while a message of the assignment is queued or being sent
+ * (STORE_ERR_INVALID). The assignment's message_state becomes "queued".
+ */
+int store_outbox_resend_tx(struct store *s, const struct store_outbox_msg *m,
+                           char key_out[STORE_OUTBOX_KEY_LEN + 1], char **err);
 
 /* ---- resources: the referral directory (src/store/store-resource.c) ------- */
 

@@ -1111,8 +1111,8 @@ char *app_assignment_message(struct app *a, const struct model_report *r, const 
  * practice run sends to the sandbox's sink whatever the channel, and a
  * scripted verifier without a contact gets a made-up one.
  */
-static int app_assign_route(struct app *a, const struct model_verifier *v,
-                            struct store_outbox_msg *msg, bool *cs_loaded, struct config_send *cs)
+int app_assign_route(struct app *a, const struct model_verifier *v, struct store_outbox_msg *msg,
+                     bool *cs_loaded, struct config_send *cs)
 {
     int ch = v->channel ? model_channel_parse(v->channel) : -1;
     char *why = NULL;

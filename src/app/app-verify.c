@@ -938,6 +938,8 @@ char *app_event_text(struct app *a, const struct model_event *e)
         base = xasprintf(NG_("linked into one incident (%d caller)",
                              "linked into one incident (%d callers)", (unsigned long)callers),
                          (int)callers);
+    } else if ((base = app_resend_event_text(e)) != NULL) {
+        note = NULL; /* "message to Rosa sent again by ana" (app-resend.c) */
     } else if ((base = app_resource_event_text(e)) != NULL) {
         note = NULL; /* referrals and follow-ups (app-resource.c) carry their note */
     } else {

@@ -21,6 +21,17 @@ struct app {
 struct config_send;
 /** The send config (channels) of one use case; every channel in practice (app-broadcast.c). */
 int app_send_config(struct app *a, struct config_send *cs, char **err);
+struct model_verifier;
+struct store_outbox_msg;
+/**
+ * Where the message to @v goes (app-roster.c): msg->channel and contact, or
+ * with channel NULL the reason in msg->body (no_contact, no_channel,
+ * no_gateway). Loads @cs when it reads the send config (*cs_loaded).
+ */
+int app_assign_route(struct app *a, const struct model_verifier *v, struct store_outbox_msg *msg,
+                     bool *cs_loaded, struct config_send *cs);
+/** The timeline's text of an "assignment.resent" event, or NULL (app-resend.c). */
+char *app_resend_event_text(const struct model_event *e);
 
 /** Free what app-verify.c keeps in @a (called by app_free). */
 void app_verify_free(struct app *a);

@@ -460,9 +460,41 @@ static void cli_assignment_print(struct app *a, const struct model_assignment *a
     putchar('\n');
 }
 
+/* `vigia assignment resend ID [--again] [--json]` (src/app/app-resend.c). */
+static int cli_assignment_resend(struct app *a, const char *id, bool again, bool json)
+{
+    struct model_assignment as;
+    char *err = NULL, *status = NULL;
+    int rc = app_assignment_resend(a, id, again, &status, &err);
+
+    if (rc == APP_RESEND_ASK_AGAIN) {
+        /* TRANSLATORS: after a refusal to send a second copy. */
+        char *msg = xasprintf(_("%s (--again sends it anyway)"), err);
+        free(err);
+        return cli_fail(msg);
+    }
+    if (rc != 0)
+        return cli_fail(err);
+    if (app_assignment_get(a, id, &as, NULL) == 0) {
+        if (json) {
+            char *j = app_assignment_json(a, &as, timeutil_now_ms());
+            printf("%s\n", j);
+            free(j);
+        } else {
+            /* TRANSLATORS: %s says where the message is ("queued for sms"). */
+            printf(_("message for the verifier sent again (%s):\n"), status ? status : "");
+            cli_print_lines(as.message);
+        }
+    }
+    model_assignment_fini(&as);
+    free(status);
+    return 0;
+}
+
 static int cli_assignment(const struct cli_global *g, int argc, char **argv)
 {
-    static const char *const names[] = {"--note=", "--json", "--report=", "--all", NULL};
+    static const char *const names[] = {"--note=", "--json", "--report=", "--all", "--again",
+                                        NULL};
     struct cli_roster_opts o;
     struct app *a;
     char *err = NULL;
@@ -472,7 +504,7 @@ static int cli_assignment(const struct cli_global *g, int argc, char **argv)
     if (argc < 2)
         return cli_usage_error(
             _("usage: vigia assignment set ID STATE [--note TEXT] | checkin ID | "
-              "observe ID ITEM yes|no | list | show ID"));
+              "observe ID ITEM yes|no | list | show ID | resend ID [--again]"));
     if ((rc = cli_roster_parse(argc, argv, 2, names, &o)) != 0)
         return rc;
     if ((a = cli_open(g, false)) == NULL)
@@ -487,6 +519,8 @@ static int cli_assignment(const struct cli_global *g, int argc, char **argv)
             rc = cli_fail(err);
         else
             rc = 0;
+    } else if (strcmp(argv[1], "resend") == 0 && o.npos == 1) {
+        rc = cli_assignment_resend(a, o.pos[0], o.set[4], o.set[1]);
     } else if (strcmp(argv[1], "checkin") == 0 && o.npos == 1) {
         rc = app_assignment_checkin(a, o.pos[0], o.vals[0], &err) == 0 ? 0 : cli_fail(err);
     } else if (strcmp(argv[1], "observe") == 0 && o.npos == 3) {
@@ -538,7 +572,7 @@ static int cli_assignment(const struct cli_global *g, int argc, char **argv)
         }
     } else {
         rc = cli_usage_error(_("usage: vigia assignment set ID STATE [--note TEXT] | checkin ID | "
-                               "observe ID ITEM yes|no | list | show ID"));
+                               "observe ID ITEM yes|no | list | show ID | resend ID [--again]"));
     }
     app_free(&a);
     return rc;

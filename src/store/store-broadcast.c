@@ -821,6 +821,9 @@ int store_outbox_retry_uncertain(struct store *s, const char *broadcast_id, size
                     "UPDATE outbox SET state = 'queued', not_before = 0,"
                     " last_error = 'resent after a dispatcher checked', updated_at = ?2"
                     " WHERE state = 'uncertain' AND (?1 IS NULL OR broadcast_id = ?1)"
+                    /* An assignment's message sent again since (store-resend.c): not this one. */
+                    " AND (assignment_id IS NULL OR rowid = (SELECT max(o2.rowid) FROM outbox o2"
+                    " WHERE o2.assignment_id = outbox.assignment_id))"
                     " RETURNING assignment_id",
                     err);
     *n = 0;

@@ -695,6 +695,71 @@ def t_verifier_message_unlock_while_running():
         gw.stop()
 
 
+@test
+def t_verifier_message_resend():
+    """assignment resend: once the cause is fixed, one more message; never two on their way"""
+    gw = gateways.Gateways(gateways.Faults(seed=9)).start()
+    try:
+        n, rid = verifier_net("verifier-resend", gw)
+        # No sms gateway here yet: assigned, nothing queued, and a resend says why it cannot.
+        n.write_config(gw, only=["file"])
+        a = json.loads(n.run("assign", rid, "Rosa", "--json").stdout)
+        assert a["message_state"] == "no_gateway", a
+        n.fails("assignment", "resend", a["id"], want="no sms gateway is set up")
+        assert assignment(n, a["id"])["message_state"] == "no_gateway"
+        # The dispatcher adds the sms channel: the resend queues it, the worker sends it once.
+        n.write_config(gw)
+        p = n.run("assignment", "resend", a["id"], "--json")
+        j = json.loads(p.stdout)
+        assert j["message_state"] == "queued" and j["message_status"] == "queued for sms", j
+        # On its way: a second resend is refused, --again or not, and queues nothing.
+        n.fails("assignment", "resend", a["id"], want="already on its way")
+        n.fails("assignment", "resend", a["id"], "--again", want="already on its way")
+        n.run("outbox", "run", "--until-empty", "--quiet")
+        assert [d[:2] for d in gw.delivered] == [("sms", "+14155550101")], gw.delivered
+        check_verifier_message(gw.delivered[0][2])
+        assert assignment(n, a["id"])["message_state"] == "sent"
+        # Sent: refused with when, unless --again; then exactly one more copy.
+        err = n.fails("assignment", "resend", a["id"], want="was sent at")
+        assert "--again" in err, err
+        n.run("outbox", "run", "--until-empty", "--quiet")
+        assert len(gw.delivered) == 1, gw.delivered
+        out = n.run("assignment", "resend", a["id"], "--again").stdout
+        assert "message for the verifier sent again (queued for sms):" in out, out
+        n.run("outbox", "run", "--until-empty", "--quiet")
+        assert [d[:2] for d in gw.delivered] == [("sms", "+14155550101")] * 2, gw.delivered
+        check_verifier_message(gw.delivered[1][2])
+        assert assignment(n, a["id"])["message_state"] == "sent"
+        # Two rows of this assignment in the outbox, each with its own idempotency key.
+        con = sqlite3.connect(n.env["VIGIA_DB"])
+        keys = [r[0] for r in con.execute(
+            "SELECT idempotency_key FROM outbox WHERE assignment_id = ?", (a["id"],))]
+        con.close()
+        assert len(keys) == 2 and len(set(keys)) == 2, keys
+        # The timeline says who sent it again.
+        tl = n.run("events", "--report", rid, "--kind", "assignment.resent").stdout
+        assert tl.count("message to Rosa M. sent again by ana") == 2, tl
+        # A failed message (the gateway keeps answering 500): resent once it works again.
+        n.write_config(gw, max_attempts=1)
+        b = json.loads(n.run("assign", rid, "Luis", "--json").stdout)
+        gw.faults.error500 = 1.0
+        n.run("outbox", "run", "--until-empty", "--quiet")
+        gw.faults.error500 = 0.0
+        assert assignment(n, b["id"])["message_state"] == "failed", assignment(n, b["id"])
+        before = len(gw.delivered)
+        n.run("assignment", "resend", b["id"], who="bea")
+        n.run("outbox", "run", "--until-empty", "--quiet")
+        assert [d[:2] for d in gw.delivered[before:]] == [("signal", "@luis_obs")], gw.delivered
+        assert assignment(n, b["id"])["message_state"] == "sent"
+        # Released: nothing more to send, --again or not.
+        n.run("assignment", "set", a["id"], "released")
+        n.fails("assignment", "resend", a["id"], "--again", want="the assignment is released")
+        n.run("outbox", "run", "--until-empty", "--quiet")
+        assert len(gw.delivered) == before + 1, gw.delivered
+    finally:
+        gw.stop()
+
+
 def main():
     if not os.access(VIGIA, os.X_OK):
         print(f"1..0 # SKIP no vigia binary at {VIGIA}")
