@@ -83,6 +83,13 @@ int store_write_raw(struct store *s, const char *table, const char *row_id,
                     const struct store_col *cols, size_t n, char **err);
 /** Append cell (@name, @v) to the JSON object being built in @b (empty: starts it). */
 void store_oplog_add(struct buf *b, const char *name, const struct store_val *v);
+/**
+ * The text a cell's key has in an op's JSON, '"name":' (newly allocated). An
+ * op whose cols lack it has no such cell: values are written with their
+ * quotes escaped, so it never occurs inside one. Used to skip parsing ops
+ * that cannot hold a cell (instr); the parse then decides.
+ */
+char *store_oplog_key_text(const char *name);
 /** Close the JSON object in @b ("{}" when no cell was added). */
 void store_oplog_end(struct buf *b);
 /** Insert one `ops` row: @ncells cells in @cols (JSON), @parents JSON or NULL. */

@@ -104,6 +104,16 @@ void store_oplog_add(struct buf *b, const char *name, const struct store_val *v)
     }
 }
 
+char *store_oplog_key_text(const char *name)
+{
+    struct buf b;
+
+    buf_init(&b);
+    store_oplog_string(&b, name);
+    buf_addc(&b, ':');
+    return buf_steal(&b);
+}
+
 void store_oplog_end(struct buf *b)
 {
     buf_adds(b, b->len == 0 ? "{}" : "}");
@@ -144,7 +154,12 @@ static int store_oplog_parents(struct store *s, const char *tbl, const char *row
 {
     static const char sql[] = "SELECT o.hlc, j.key FROM ops o, json_each(o.cols) j"
                               " WHERE o.tbl = ?1 AND o.row_id = ?2 ORDER BY o.hlc DESC";
-    sqlite3_stmt *st = store_stmt(s, sql, err);
+    /* One column (an edit): parse only the ops whose text has its key. */
+    static const char cell_sql[] = "SELECT o.hlc, j.key FROM ops o, json_each(o.cols) j"
+                                   " WHERE o.tbl = ?1 AND o.row_id = ?2 AND instr(o.cols, ?3) > 0"
+                                   " ORDER BY o.hlc DESC";
+    sqlite3_stmt *st = store_stmt(s, n == 1 ? cell_sql : sql, err);
+    char *keytext = NULL;
     size_t left = n;
     int rc = SQLITE_DONE;
 
@@ -153,6 +168,10 @@ static int store_oplog_parents(struct store *s, const char *tbl, const char *row
         return STORE_ERR_IO;
     sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, row_id, -1, SQLITE_STATIC);
+    if (n == 1) {
+        keytext = store_oplog_key_text(cols[0].name);
+        sqlite3_bind_text(st, 3, keytext, -1, SQLITE_STATIC);
+    }
     while (left > 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         uint64_t h = (uint64_t)sqlite3_column_int64(st, 0);
         const char *key = (const char *)sqlite3_column_text(st, 1);
@@ -169,6 +188,7 @@ static int store_oplog_parents(struct store *s, const char *tbl, const char *row
     if (left == 0)
         rc = SQLITE_DONE;
     store_stmt_done(st);
+    free(keytext);
     return rc == SQLITE_DONE ? STORE_OK : store_fail(s, rc, "reading ops", err);
 }
 

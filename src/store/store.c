@@ -161,7 +161,14 @@ static const char store_migration_1[] =
     /* Search: accents and case folded by the tokenizer. */
     "CREATE VIRTUAL TABLE reports_fts USING fts5(location, area, what, agency, vehicles,"
     " content='reports', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2');"
-    /* New rows are indexed by store_fts_inserted() (store-oplog.c), not by a trigger. */
+    /*
+     * New rows are indexed by store_fts_inserted() (store-oplog.c), not by a
+     * trigger. Their terms wait in memory until 16 KiB have gathered (not 1
+     * MiB): an import then leaves segments of some hundred reports, not one
+     * of all of them at the lowest level, which the merges after every later
+     * edit rewrite (100,000 edits after 10,000 new reports: 9.4 s, 4.0 s).
+     */
+    "INSERT INTO reports_fts(reports_fts, rank) VALUES ('hashsize', 16384);"
     "CREATE TRIGGER reports_fts_ad AFTER DELETE ON reports BEGIN"
     " INSERT INTO reports_fts(reports_fts, rowid, location, area, what, agency, vehicles)"
     " VALUES ('delete', old.rowid, old.location, old.area, old.what, old.agency, old.vehicles);"
