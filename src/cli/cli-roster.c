@@ -493,8 +493,7 @@ static int cli_assignment_resend(struct app *a, const char *id, bool again, bool
 
 static int cli_assignment(const struct cli_global *g, int argc, char **argv)
 {
-    static const char *const names[] = {"--note=", "--json", "--report=", "--all", "--again",
-                                        NULL};
+    static const char *const names[] = {"--note=", "--json", "--report=", "--all", "--again", NULL};
     struct cli_roster_opts o;
     struct app *a;
     char *err = NULL;

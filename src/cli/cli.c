@@ -150,6 +150,8 @@ static void cli_help(void)
              "  assignment set ID STATE [--note TEXT] | checkin ID | list [--all]\n"
              "  assignment observe ID ITEM yes|no [--note TEXT]\n"
              "                            the verifier's answer to a checklist item\n"
+             "  assignment resend ID [--again] [--json]\n"
+             "                            send the verifier's message again\n"
              "  handoff [--md]            the shift handoff brief\n"
              "\n"
              "Options:\n"

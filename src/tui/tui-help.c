@@ -94,6 +94,7 @@ static const struct tui_help_row {
     {N_("a e o b"), N_("acknowledged, en route, on scene, reported back")},
     {N_("r  x"), N_("release the verifier, or they declined")},
     {N_("c"), N_("they checked in (the on-scene clock restarts)")},
+    {N_("m"), N_("send their message again (m twice: another copy)")},
     {N_("OVERDUE  CALL"), N_("not acknowledged in time; a check-in missed: call them now")},
     {N_("H  h"), N_("the shift handoff brief")},
     {N_("S"), N_("in the roster: edit the weekly schedule in $EDITOR (YAML)")},

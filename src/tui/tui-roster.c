@@ -71,7 +71,8 @@ struct tui_roster {
     /* Roster view. */
     struct app_verifier_status *rows;
     size_t n, sel, top;
-    char sel_id[ULID_LEN + 1]; /* keep the selection across refetches */
+    char sel_id[ULID_LEN + 1];       /* keep the selection across refetches */
+    char resend_armed[ULID_LEN + 1]; /* 'm' refused for a sent message: 'm' again sends it */
     /* Assign view. */
     char report_id[ULID_LEN + 1];
     char *report_place;
@@ -639,12 +640,59 @@ static int tui_roster_assign_key(struct tui *t, const struct tui_key *k)
     return TUI_HANDLED | TUI_DIRTY_FULL | TUI_RECALC;
 }
 
+/*
+ * 'm': send the selected verifier's message again (app-resend.c). A sent or
+ * maybe-sent message is refused first; 'm' pressed again at once sends
+ * another copy, the dispatcher's decision like --again.
+ */
+static int tui_roster_resend(struct tui *t)
+{
+    struct tui_roster *r = tui_ros(t);
+    const struct app_verifier_status *s = tui_roster_selected(r);
+    char *err = NULL, *status = NULL;
+    bool again;
+    int rc;
+
+    if (s == NULL || !s->has_current) {
+        r->resend_armed[0] = '\0';
+        tui_set_msg(t, true, "%s", _("no open assignment for this verifier"));
+        return TUI_HANDLED;
+    }
+    snprintf(r->sel_id, sizeof r->sel_id, "%s", s->v.id);
+    again = strcmp(r->resend_armed, s->current.id) == 0;
+    r->resend_armed[0] = '\0';
+    rc = app_assignment_resend(t->app, s->current.id, again, &status, &err);
+    if (rc == APP_RESEND_ASK_AGAIN) {
+        snprintf(r->resend_armed, sizeof r->resend_armed, "%s", s->current.id);
+        /* TRANSLATORS: after a refusal to send a second copy (the console's --again). */
+        tui_set_msg(t, true, _("%s; m again sends another copy"), err);
+        free(err);
+        return TUI_HANDLED | TUI_DIRTY_FULL;
+    }
+    if (rc != 0) {
+        tui_set_msg(t, true, "%s", err);
+        free(err);
+        return TUI_HANDLED | TUI_DIRTY_FULL;
+    }
+    tui_broadcast_poke(t); /* in the outbox again: send it now */
+    /* TRANSLATORS: %s is the verifier, then where the message is ("queued for sms"). */
+    tui_set_msg(t, false, _("message to %s sent again: %s"), s->v.name, status ? status : "");
+    free(status);
+    t->now = timeutil_now_ms();
+    tui_roster_fetch(t);
+    return TUI_HANDLED | TUI_DIRTY_FULL;
+}
+
 static int tui_roster_roster_key(struct tui *t, const struct tui_key *k)
 {
     struct tui_roster *r = tui_ros(t);
     const struct app_verifier_status *s;
     int to = -1, rc;
     char *err = NULL;
+
+    if (!k->fn && k->code == 'm')
+        return tui_roster_resend(t);
+    r->resend_armed[0] = '\0'; /* any other key: 'm' asks again */
 
     if ((rc = tui_roster_move(&r->sel, r->n, k)) != 0) {
         if (r->sel < r->n)
@@ -980,7 +1028,7 @@ static void tui_roster_draw_roster(struct tui *t, WINDOW *w, int h, int width)
     }
     tui_roster_hints(
         w, h - 1, width,
-        _("a ack  e route  o scene  b back  r release  x decline  c check-in  h brief"));
+        _("a ack e route o scene b back r release x decline c check-in m resend h brief"));
 }
 
 static void tui_roster_draw_assign(struct tui *t, WINDOW *w, int h, int width)

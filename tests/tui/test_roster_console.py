@@ -105,6 +105,17 @@ def run(ids):
         assert "+14155559999" not in a["message"], a
 
     @test
+    def resend_refused():
+        """m on the roster sends the message again; with no gateway here it is refused, and why"""
+        s = c.screen()
+        assert "m resend" in s, s
+        c.keys("m")
+        s = c.wait_for("cannot send the message again")
+        assert "no sms gateway" in s, s
+        a = assignment("Rosa M.")
+        assert a["message_state"] == "no_gateway", a
+
+    @test
     def walk_states():
         """a, e, o move the assignment; a decline after leaving is refused; c checks in"""
         c.keys("a")
