@@ -751,6 +751,20 @@ def t_verifier_message_resend():
         n.run("outbox", "run", "--until-empty", "--quiet")
         assert [d[:2] for d in gw.delivered[before:]] == [("signal", "@luis_obs")], gw.delivered
         assert assignment(n, b["id"])["message_state"] == "sent"
+        # Uncertain (the answer was lost): the gateway may have delivered it; --again decides.
+        con = sqlite3.connect(n.env["VIGIA_DB"])
+        with con:
+            con.execute("UPDATE outbox SET state = 'uncertain' WHERE assignment_id = ?"
+                        " AND state = 'sent'", (b["id"],))
+            con.execute("UPDATE assignments SET message_state = 'uncertain' WHERE id = ?",
+                        (b["id"],))
+        con.close()
+        n.fails("assignment", "resend", b["id"], want="may have delivered the message to Luis")
+        n.run("assignment", "resend", b["id"], "--again")
+        n.run("outbox", "run", "--until-empty", "--quiet")
+        assert [d[:2] for d in gw.delivered[before:]] == [("signal", "@luis_obs")] * 2, \
+            gw.delivered
+        before += 1
         # Released: nothing more to send, --again or not.
         n.run("assignment", "set", a["id"], "released")
         n.fails("assignment", "resend", a["id"], "--again", want="the assignment is released")
