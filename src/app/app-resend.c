@@ -145,7 +145,7 @@ int app_assignment_resend(struct app *a, const char *id, bool again, char **stat
         now.id[0] = '\0'; /* the verifier's channel now, not the earlier outbox row's */
         ms = app_assignment_message_status(a, &now, false);
         /* TRANSLATORS: %s says why ("not sent: no sms gateway is set up..."). */
-        util_seterr(err, _("cannot send the message again: %s"), ms);
+        util_seterr(err, _("cannot send it again: %s"), ms);
         free(ms);
         goto out;
     }

@@ -664,8 +664,13 @@ static int tui_roster_resend(struct tui *t)
     rc = app_assignment_resend(t->app, s->current.id, again, &status, &err);
     if (rc == APP_RESEND_ASK_AGAIN) {
         snprintf(r->resend_armed, sizeof r->resend_armed, "%s", s->current.id);
-        /* TRANSLATORS: after a refusal to send a second copy (the console's --again). */
-        tui_set_msg(t, true, _("%s; m again sends another copy"), err);
+        /* Brief, to fit the status line; `vigia assignment resend` says when and why. */
+        if (s->current.message_state != NULL && strcmp(s->current.message_state, "sent") == 0)
+            /* TRANSLATORS: the message went; pressing m again is the console's --again. */
+            tui_set_msg(t, true, _("%s: sent already; m again sends another copy"), s->v.name);
+        else
+            /* TRANSLATORS: the gateway may have delivered it; m again is the console's --again. */
+            tui_set_msg(t, true, _("%s: maybe sent, ask first; m again sends anyway"), s->v.name);
         free(err);
         return TUI_HANDLED | TUI_DIRTY_FULL;
     }

@@ -16,6 +16,7 @@ Prints TAP. Python 3 standard library only.
 import json
 import os
 import sys
+import time
 
 import harness
 
@@ -110,7 +111,7 @@ def run(ids):
         s = c.screen()
         assert "m resend" in s, s
         c.keys("m")
-        s = c.wait_for("cannot send the message again")
+        s = c.wait_for("cannot send it again: not sent: no sms gateway")
         assert "no sms gateway" in s, s
         a = assignment("Rosa M.")
         assert a["message_state"] == "no_gateway", a
@@ -237,6 +238,46 @@ def run(ids):
         assert "/tmp/" not in s, s
         assert cli("shifts", "export") == y, "a refused edit leaves the schedule as it was"
         c.keys("Escape", "q")
+
+    @test
+    def resend_sent_again():
+        """m on a sent message asks first; m again sends another copy through the gateway"""
+        nonlocal c
+        sys.path.insert(0, os.path.join(harness.SRC, "tests", "cli"))
+        import gateways  # the stand-in gateways of the command-line tests
+        gw = gateways.Gateways(gateways.Faults(seed=3)).start()
+        try:
+            cfg = R.path("config", "vigia", "config.yaml")
+            os.makedirs(os.path.dirname(cfg), exist_ok=True)
+            old = open(cfg).read() if os.path.exists(cfg) else ""
+            with open(cfg, "w") as f:
+                f.write(old + gw.channels_yaml(R.path("sink.jsonl")))
+            # Luis's message found no signal gateway; now there is one: sent once.
+            luis = assignment("Luis")
+            assert luis["message_state"] == "no_gateway", luis
+            cli("assignment", "resend", luis["id"])
+            cli("outbox", "run", "--until-empty", "--quiet")
+            assert [d[:2] for d in gw.delivered] == [("signal", "@luis_obs")], gw.delivered
+            c = console("2026-11-23T15:50:00Z")
+            c.wait_for("VERIFY")
+            c.keys("V")
+            s = c.wait_for("Roster:", "OVERDUE assigned")
+            assert "message [sent by signal]" in s, s  # the roster opens on the overdue Luis
+            c.keys("m")
+            c.wait_for("Luis: sent already; m again sends another copy")
+            assert len(gw.delivered) == 1, gw.delivered
+            c.keys("m")
+            c.wait_for("message to Luis sent again")
+            for _ in range(100):  # the console's own outbox worker sends it
+                if len(gw.delivered) == 2:
+                    break
+                time.sleep(0.1)
+            assert [d[:2] for d in gw.delivered] == [("signal", "@luis_obs")] * 2, gw.delivered
+            c.keys("Escape", "q")
+            ev = cli("events", "--report", ids["b"], "--kind", "assignment.resent")
+            assert ev.count("message to Luis sent again by tester") == 2, ev
+        finally:
+            gw.stop()
 
 
 sys.exit(main())
