@@ -419,6 +419,38 @@ static int store_query_int(struct store *s, const char *sql, int64_t *out, char 
 
 /* ---- open and migrate ---------------------------------------------------- */
 
+/*
+ * Migration 1 is still edited before the first release: a file made by an
+ * earlier development build says schema 1 but lacks what later edits added
+ * (the op log's row layout, op-log.md; the outbox's assignment rows; the
+ * subscribers' keyed tag). Writing to it would fail half way with SQLite's
+ * words; say what it is instead, before anything is touched.
+ */
+static int store_check_layout(struct store *s, char **err)
+{
+    int64_t found;
+    int rc = store_query_int(s,
+                             "SELECT (SELECT count(*) FROM pragma_table_info('ops')"
+                             " WHERE name = 'cols')"
+                             " + (SELECT count(*) FROM pragma_table_info('outbox')"
+                             " WHERE name = 'assignment_id')"
+                             " + (SELECT count(*) FROM pragma_table_info('subscribers')"
+                             " WHERE name = 'contact_tag')",
+                             &found, err);
+
+    if (rc != STORE_OK)
+        return rc;
+    if (found != 3) {
+        util_seterr(err,
+                    _("database %s was made by a development build of vigia with an older "
+                      "layout; it was left untouched (export what you need with that build, "
+                      "then start a new database)"),
+                    s->path);
+        return STORE_ERR_TOO_NEW;
+    }
+    return STORE_OK;
+}
+
 static int store_migrate(struct store *s, char **err)
 {
     int64_t version, appid, ntables;
@@ -477,7 +509,7 @@ static int store_migrate(struct store *s, char **err)
         }
         version++;
     }
-    return STORE_OK;
+    return store_check_layout(s, err);
 }
 
 static int store_load_device(struct store *s, char **err)

@@ -546,6 +546,24 @@ def t_db_not_vigia():
 
 
 @test
+def t_db_old_layout():
+    """a database from an earlier development build is refused by name and left unchanged"""
+    import sqlite3
+    path = newdb("old-layout.db")
+    add(path, "5th and Main", "two vans")
+    c = sqlite3.connect(path)
+    c.execute("DROP INDEX subscribers_tag")
+    c.execute("ALTER TABLE subscribers DROP COLUMN contact_tag")
+    c.commit()
+    c.close()
+    before = sha256(path)
+    for argv in (("report", "list"), ("report", "add", "--location", "x", "--what", "y")):
+        r = fails(vigia(*argv, db=path), usage=False)
+        assert "development build" in r.err and "left untouched" in r.err, r
+    assert sha256(path) == before, "the old database was modified"
+
+
+@test
 def t_db_corrupt():
     """a corrupt database gives a clear message, not a crash"""
     good = newdb("good.db")
