@@ -585,9 +585,69 @@ static int app_demo_add(struct model_report *r, const char *contact, void *data,
     return rc == STORE_OK ? 0 : -1;
 }
 
+/*
+ * The demo's roster and schedule (share/vigia/demo-verifiers.csv and
+ * demo-shifts.yaml), and the best-ranked verifier sent to each of the first
+ * reports being verified, one on scene and one on the way, so the roster
+ * pane shows a shift in progress.
+ */
+static int app_demo_roster(struct app *a, char **err)
+{
+    static const enum model_assign_state walk[][3] = {
+        {MODEL_ASSIGN_ACKNOWLEDGED, MODEL_ASSIGN_EN_ROUTE, MODEL_ASSIGN_ON_SCENE},
+        {MODEL_ASSIGN_ACKNOWLEDGED, MODEL_ASSIGN_EN_ROUTE, MODEL_ASSIGN_COUNT},
+    };
+    char *vfile = app_data_file("demo-verifiers.csv"), *sfile = app_data_file("demo-shifts.yaml");
+    char sent[UTIL_ARRAY_LEN(walk)][ULID_LEN + 1] = {{0}};
+    struct model_report rows[UTIL_ARRAY_LEN(walk)];
+    struct app_view v;
+    size_t added, updated, nshifts, n = 0;
+    int rc = -1;
+
+    if (app_verifier_import(a, vfile, &added, &updated, err) != 0 ||
+        app_shifts_import(a, sfile, &nshifts, err) != 0)
+        goto out;
+    app_view_init(&v);
+    v.status = MODEL_STATUS_VERIFYING;
+    if (app_queue_page(a, &v, 0, UTIL_ARRAY_LEN(rows), rows, &n, err) != 0)
+        goto out;
+    rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        struct app_rank rank;
+        char id[ULID_LEN + 1];
+        const char *who = NULL;
+
+        if (app_rank(a, rows[i].id, NULL, timeutil_now_ms(), &rank, err) != 0) {
+            rc = -1;
+            break;
+        }
+        for (size_t k = 0; k < rank.n && who == NULL; k++) {
+            bool taken = false;
+            for (size_t j = 0; j < i; j++)
+                taken |= strcmp(sent[j], rank.rows[k].v.id) == 0;
+            if (!taken)
+                who = rank.rows[k].v.id;
+        }
+        if (who != NULL) {
+            snprintf(sent[i], sizeof sent[i], "%s", who);
+            rc = app_assign(a, rows[i].id, who, id, err);
+            for (size_t s = 0; rc == 0 && s < 3 && walk[i][s] != MODEL_ASSIGN_COUNT; s++)
+                rc = app_assignment_set(a, id, walk[i][s], NULL, err);
+        }
+        app_rank_fini(&rank);
+    }
+    for (size_t i = 0; i < n; i++)
+        model_report_fini(&rows[i]);
+out:
+    free(vfile);
+    free(sfile);
+    return rc;
+}
+
 int app_demo_build(const char *db_path, char **err)
 {
-    struct app_options o = {.db_path = db_path};
+    /* The demo's own changes (its roster, its assignments) are signed "demo". */
+    struct app_options o = {.db_path = db_path, .actor = "demo"};
     struct app *a;
     struct app_demo d;
     char *file = app_data_file("demo.yaml");
@@ -617,6 +677,8 @@ int app_demo_build(const char *db_path, char **err)
         goto out;
     }
     if (store_commit(a->store, err) != STORE_OK)
+        goto out;
+    if (app_demo_roster(a, err) != 0)
         goto out;
     rc = 0;
 out:

@@ -296,6 +296,19 @@ def _():
     assert c.exit_status() == 0
 
 
+@test("vigia demo opens a live shift: 30+ reports, a roster with verifiers in the field")
+def _():
+    c = R.console(["--as", "ana", "demo"])
+    c.wait_for("demo.db", "? help")
+    demo = R.path("data", "vigia", "demo.db")
+    assert len(listing(demo)) >= 30
+    c.keys("V")
+    s = c.wait_for("Roster:", "in the field")
+    assert " 0 in the field" not in s and "on scene" in s, s
+    c.keys("Escape", "q")
+    assert c.exit_status() == 0
+
+
 @test("SIGTERM restores the terminal and exits cleanly")
 def _():
     db = fresh_db("term.db")
