@@ -15,105 +15,18 @@ import stat
 import subprocess
 import sys
 import tempfile
-import traceback
 
-SRC = os.environ.get("VIGIA_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
-BUILD = os.environ.get("VIGIA_BUILD_DIR", os.path.join(SRC, "build"))
-VIGIA = os.path.join(BUILD, "vigia")
+import clitest
+from clitest import BUILD, SRC, ULID, VIGIA, Skip, fails, ok
+
 NOW = "2026-11-22T10:00:00Z"
-ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
-# The only extra line a usage mistake may print after its one-line error.
-SANITIZER = ("AddressSanitizer", "LeakSanitizer", "runtime error:", "UndefinedBehaviorSanitizer")
 
-TMP = tempfile.mkdtemp(prefix="vigia-cli-")
-ENV = dict(os.environ)
-ENV.update({
-    "XDG_CONFIG_HOME": os.path.join(TMP, "config"),
-    "XDG_DATA_HOME": os.path.join(TMP, "data"),
-    "HOME": TMP,
-    "VIGIA_NOW": NOW,
-    "LC_ALL": "C.UTF-8",
-    "VIGIA_DB": os.path.join(TMP, "main.db"),
-})
-for k in ("LANGUAGE", "LANG", "NO_COLOR"):
-    ENV.pop(k, None)
-
-results = []  # (ok, name, diag, skip)
-
-
-class Skip(Exception):
-    pass
-
-
-def test(fn):
-    """Register and run a test function; its docstring's first line names it."""
-    name = (fn.__doc__ or fn.__name__).strip().splitlines()[0]
-    try:
-        fn()
-        results.append((True, name, "", None))
-    except Skip as e:
-        results.append((True, name, "", str(e)))
-    except AssertionError as e:
-        results.append((False, name, str(e) or traceback.format_exc(), None))
-    except Exception:  # noqa: BLE001 - report anything else as a failure
-        results.append((False, name, traceback.format_exc(), None))
-    return fn
-
-
-class Run:
-    def __init__(self, p):
-        self.rc = p.returncode
-        self.out_b = p.stdout
-        self.err_b = p.stderr
-        self.out = p.stdout.decode("utf-8", "replace")
-        self.err = p.stderr.decode("utf-8", "replace")
-
-    def __repr__(self):
-        return f"rc={self.rc} stdout={self.out[:400]!r} stderr={self.err[:400]!r}"
-
-
-def vigia(*args, db=None, env=None, stdin=b"", prefix=()):
-    """Run vigia with --as tester; args may be str or bytes."""
-    e = dict(ENV)
-    if env:
-        e.update(env)
-    argv = list(prefix) + [VIGIA, "--as", "tester"]
-    if db is not None:
-        argv += ["--db", db]
-    argv += list(args)
-    p = subprocess.run(argv, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       env=e, cwd=TMP, timeout=120)
-    r = Run(p)
-    for s in SANITIZER:
-        assert s not in r.err, f"sanitizer report: {r!r}"
-    assert r.rc >= 0, f"killed by signal {-r.rc}: {r!r}"
-    return r
-
-
-def ok(r):
-    assert r.rc == 0, f"expected success: {r!r}"
-    return r
-
-
-def fails(r, *, usage=None, want=None):
-    """A failure: non-zero status and a one-line 'vigia: ...' error on stderr."""
-    assert r.rc != 0, f"expected failure: {r!r}"
-    lines = r.err.splitlines()
-    assert lines, f"no error message: {r!r}"
-    assert lines[0].startswith("vigia: "), f"error does not start with 'vigia: ': {r!r}"
-    extra = lines[1:]
-    # The one allowed extra line is the (translated) pointer to --help.
-    assert extra == [] or (len(extra) == 1 and "'vigia --help'" in extra[0]), \
-        f"error is not one line: {r!r}"
-    assert "\x1b" not in r.err, f"raw escape in error message: {r!r}"
-    assert lines[0].strip() != "vigia:", f"empty error: {r!r}"
-    if usage is True:
-        assert r.rc == 2, f"usage mistake should exit 2: {r!r}"
-    elif usage is False:
-        assert r.rc == 1, f"failure should exit 1: {r!r}"
-    if want is not None:
-        assert re.search(want, lines[0], re.I), f"error should match {want!r}: {r!r}"
-    return r
+T = clitest.Suite("cli", now=NOW)
+T.env["VIGIA_DB"] = T.path("main.db")
+TMP = T.tmp
+ENV = T.env
+test = T.test
+vigia = T.vigia  # vigia(*args, db=None, env=None, stdin=b"", prefix=())
 
 
 def newdb(name):
@@ -734,26 +647,5 @@ def t_lang_es_report_add():
     assert j["status"] == "new" and "location" in j, j
 
 
-def main():
-    if not os.access(VIGIA, os.X_OK):
-        print(f"1..0 # SKIP no vigia binary at {VIGIA}")
-        return 0
-    failed = 0
-    for i, (good, name, diag, skip) in enumerate(results, 1):
-        if skip is not None:
-            print(f"ok {i} - {name} # SKIP {skip}")
-            continue
-        print(f"{'ok' if good else 'not ok'} {i} - {name}")
-        if not good:
-            failed += 1
-            for line in diag.rstrip().splitlines():
-                print(f"# {line}")
-            # meson --print-errorlogs shows stderr of a failed TAP test.
-            print(f"not ok {i} - {name}\n{diag.rstrip()}", file=sys.stderr)
-    print(f"1..{len(results)}")
-    shutil.rmtree(TMP, ignore_errors=True)
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(T.finish())
