@@ -28,74 +28,28 @@ import json
 import os
 import re
 import sqlite3
-import subprocess
 import sys
-import tempfile
 import time
-import traceback
 
-SRC = os.environ.get("VIGIA_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
-BUILD = os.environ.get("VIGIA_BUILD_DIR", os.path.join(SRC, "build"))
-VIGIA = os.path.join(BUILD, "vigia")
+import clitest
+from clitest import ok
+
 NOW = "2026-11-22T10:00:00Z"
 PHONE = "+1 (555) 867-5309"
 DIGITS = b"5558675309"
 PASS = "correct horse battery staple"
-SANITIZER = ("AddressSanitizer", "LeakSanitizer", "runtime error:")
 
-TMP = tempfile.mkdtemp(prefix="vigia-privacy-")
-ENV = dict(os.environ)
-ENV.update({
-    "XDG_CONFIG_HOME": os.path.join(TMP, "config"),
-    "XDG_DATA_HOME": os.path.join(TMP, "data"),
-    "HOME": TMP,
-    "VIGIA_NOW": NOW,
-    "LC_ALL": "C.UTF-8",
+T = clitest.Suite("privacy", now=NOW, env={
     "VIGIA_PWHASH": "fast",  # Argon2id's minimum cost: tests only
     "VIGIA_NO_KEYRING": "1",  # the keyring test turns it back on
 })
-for k in ("LANGUAGE", "LANG", "NO_COLOR", "VIGIA_DB", "VIGIA_PASSPHRASE_FILE"):
-    ENV.pop(k, None)
-
-results = []
-
-
-def test(fn):
-    name = (fn.__doc__ or fn.__name__).strip().splitlines()[0]
-    try:
-        fn()
-        results.append((True, name, ""))
-    except Exception:  # noqa: BLE001 - every failure is reported
-        results.append((False, name, traceback.format_exc()))
-    return fn
-
-
-class Run:
-    def __init__(self, p):
-        self.rc = p.returncode
-        self.out = p.stdout.decode("utf-8", "replace")
-        self.err = p.stderr.decode("utf-8", "replace")
-
-    def __repr__(self):
-        return f"rc={self.rc} stdout={self.out[:400]!r} stderr={self.err[:400]!r}"
+TMP = T.tmp
+test = T.test
 
 
 def vigia(db, *args, env=None, stdin=b""):
-    e = dict(ENV)
-    e.update(env or {})
-    e = {k: v for k, v in e.items() if v is not None}
-    p = subprocess.run([VIGIA, "--as", "tester", "--db", db, *args], input=stdin,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e, cwd=TMP,
-                       timeout=120, start_new_session=True)  # no controlling terminal
-    r = Run(p)
-    for s in SANITIZER:
-        assert s not in r.err, f"sanitizer report: {r!r}"
-    return r
-
-
-def ok(r):
-    assert r.rc == 0, f"expected success: {r!r}"
-    return r
+    # A new session: no controlling terminal.
+    return T.vigia(*args, db=db, env=env, stdin=stdin, new_session=True)
 
 
 def fails(r, want=None, rc=None):
@@ -567,23 +521,5 @@ def t_argon2_figure():
     assert sql(db, "SELECT value FROM sync_state WHERE key = 'vault.mem'")[0][0] == 64 << 20
 
 
-def main():
-    if not os.access(VIGIA, os.X_OK):
-        print(f"1..0 # SKIP no binary at {VIGIA}")
-        return 0
-    print(f"1..{len(results)}")
-    bad = 0
-    for i, (good, name, diag) in enumerate(results, 1):
-        print(f"{'ok' if good else 'not ok'} {i} - {name}")
-        if not good:
-            bad += 1
-            for line in diag.splitlines():
-                print("# " + line)
-                print(line, file=sys.stderr)
-    if bad == 0 and not os.environ.get("VIGIA_KEEP_TMP"):
-        subprocess.run(["rm", "-rf", TMP], check=False)
-    return 1 if bad else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(T.finish())
