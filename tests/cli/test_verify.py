@@ -10,30 +10,14 @@ prints TAP. Python 3 standard library only.
 import json
 import os
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
-import traceback
 
-SRC = os.environ.get("VIGIA_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
-BUILD = os.environ.get("VIGIA_BUILD_DIR", os.path.join(SRC, "build"))
-VIGIA = os.path.join(BUILD, "vigia")
-ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+import clitest
+from clitest import ULID, ok
 
-TMP = tempfile.mkdtemp(prefix="vigia-verify-")
-ENV = dict(os.environ)
-ENV.update({
-    "XDG_CONFIG_HOME": os.path.join(TMP, "config"),
-    "XDG_DATA_HOME": os.path.join(TMP, "data"),
-    "HOME": TMP,
-    "LC_ALL": "C.UTF-8",
-    "TZ": "UTC",
-})
-for k in ("LANGUAGE", "LANG", "NO_COLOR", "VIGIA_DB"):
-    ENV.pop(k, None)
-
-results = []
+T = clitest.Suite("verify")
+TMP = T.tmp
+test = T.test
 clock = [0]
 
 
@@ -44,43 +28,9 @@ def now():
     return "2026-11-22T%02d:%02d:00Z" % (10 + m // 60, m % 60)
 
 
-def test(fn):
-    name = (fn.__doc__ or fn.__name__).strip().splitlines()[0]
-    try:
-        fn()
-        results.append((True, name, ""))
-    except AssertionError as e:
-        results.append((False, name, str(e) or traceback.format_exc()))
-    except Exception:  # noqa: BLE001
-        results.append((False, name, traceback.format_exc()))
-    return fn
-
-
-class Run:
-    def __init__(self, p):
-        self.rc = p.returncode
-        self.out = p.stdout.decode("utf-8", "replace")
-        self.err = p.stderr.decode("utf-8", "replace")
-
-    def __repr__(self):
-        return f"rc={self.rc} stdout={self.out[:600]!r} stderr={self.err[:600]!r}"
-
-
 def vigia(*args, db, who="tester", env=None):
-    e = dict(ENV)
-    e["VIGIA_NOW"] = now()
-    if env:
-        e.update(env)
-    argv = [VIGIA, "--db", db]
-    if who:
-        argv += ["--as", who]
-    p = subprocess.run(argv + list(args), env=e, capture_output=True, timeout=60)
-    return Run(p)
-
-
-def ok(r):
-    assert r.rc == 0, repr(r)
-    return r
+    return T.vigia(*args, db=db, db_first=True, who=who, env={"VIGIA_NOW": now(), **(env or {})},
+                   timeout=60)
 
 
 def newdb(name):
@@ -345,20 +295,4 @@ def malformed_network_checklist():
     assert r.rc == 0 and r.err == "" and "dui_checkpoint" in r.out, repr(r)
 
 
-def main():
-    if not os.access(VIGIA, os.X_OK):
-        print("1..0 # SKIP no vigia binary at " + VIGIA)
-        return 0
-    print(f"1..{len(results)}")
-    failed = 0
-    for i, (good, name, diag) in enumerate(results, 1):
-        print(f"{'ok' if good else 'not ok'} {i} - {name}")
-        if not good:
-            failed += 1
-            for line in diag.splitlines():
-                print("# " + line)
-    shutil.rmtree(TMP, ignore_errors=True)
-    return 1 if failed else 0
-
-
-sys.exit(main())
+sys.exit(T.finish())
