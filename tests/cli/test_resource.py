@@ -12,79 +12,26 @@ and prints TAP. Python 3 standard library only.
 import json
 import os
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
-import traceback
 
-SRC = os.environ.get("VIGIA_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
-BUILD = os.environ.get("VIGIA_BUILD_DIR", os.path.join(SRC, "build"))
-VIGIA = os.path.join(BUILD, "vigia")
-ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+import clitest
+from clitest import SRC, ULID, ok
+
 NOW = "2026-11-22T10:00:00Z"
 SAMPLE = os.path.join(SRC, "share", "vigia", "resources-sample.yaml")
 HINT = "Try 'vigia --help'."
 
-TMP = tempfile.mkdtemp(prefix="vigia-resource-")
-ENV = dict(os.environ)
-ENV.update({
-    "XDG_CONFIG_HOME": os.path.join(TMP, "config"),
-    "XDG_DATA_HOME": os.path.join(TMP, "data"),
-    "HOME": TMP,
-    "LC_ALL": "C.UTF-8",
-    "TZ": "UTC",
-    "VIGIA_NOW": NOW,
-})
-for k in ("LANGUAGE", "LANG", "NO_COLOR", "VIGIA_DB"):
-    ENV.pop(k, None)
-
-results = []
-
-
-def test(fn):
-    name = (fn.__doc__ or fn.__name__).strip().splitlines()[0]
-    try:
-        fn()
-        results.append((True, name, ""))
-    except Exception:  # noqa: BLE001 - report anything as a failure
-        results.append((False, name, traceback.format_exc()))
-    return fn
-
-
-class Run:
-    def __init__(self, p):
-        self.rc = p.returncode
-        self.out = p.stdout.decode("utf-8", "replace")
-        self.err = p.stderr.decode("utf-8", "replace")
-
-    def __repr__(self):
-        return f"rc={self.rc} stdout={self.out[:600]!r} stderr={self.err[:600]!r}"
+T = clitest.Suite("resource", now=NOW)
+TMP = T.tmp
+test = T.test
 
 
 def vigia(*args, db, env=None, actor="tester"):
-    e = dict(ENV)
-    if env:
-        e.update(env)
-    argv = [VIGIA] + (["--as", actor] if actor else []) + ["--db", db] + list(args)
-    r = Run(subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e,
-                           cwd=TMP, timeout=120))
-    assert "Sanitizer" not in r.err and "runtime error:" not in r.err, r
-    return r
-
-
-def ok(r):
-    assert r.rc == 0, f"expected success: {r!r}"
-    return r
+    return T.vigia(*args, db=db, env=env, who=actor)
 
 
 def fails(r, rc, want):
-    assert r.rc == rc, f"expected exit {rc}: {r!r}"
-    lines = r.err.splitlines()
-    assert lines and lines[0].startswith("vigia: "), r
-    assert lines[1:] in ([], [HINT]), f"error is not one line: {r!r}"
-    assert re.search(want, lines[0]), f"error should match {want!r}: {r!r}"
-    return r
+    return clitest.fails(r, rc=rc, want=want, flags=0, hint=HINT)
 
 
 def newdb(name):
@@ -297,22 +244,5 @@ def t_refer():
     fails(vigia("refer", report, rid, db=db, actor=None), 1, "dispatcher name")
 
 
-def main():
-    if not os.access(VIGIA, os.X_OK):
-        print(f"1..0 # SKIP no vigia binary at {VIGIA}")
-        return 0
-    failed = 0
-    for i, (good, name, diag) in enumerate(results, 1):
-        print(f"{'ok' if good else 'not ok'} {i} - {name}")
-        if not good:
-            failed += 1
-            for line in diag.rstrip().splitlines():
-                print(f"# {line}")
-            print(f"not ok {i} - {name}\n{diag.rstrip()}", file=sys.stderr)
-    print(f"1..{len(results)}")
-    shutil.rmtree(TMP, ignore_errors=True)
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(T.finish())
