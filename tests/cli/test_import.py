@@ -13,42 +13,16 @@ TAP output; Python 3 stdlib only.
 import json
 import os
 import re
-import shutil
 import sqlite3
-import subprocess
 import sys
-import tempfile
-import traceback
 
-SRC = os.environ.get("VIGIA_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
-BUILD = os.environ.get("VIGIA_BUILD_DIR", os.path.join(SRC, "build"))
-VIGIA = os.path.join(BUILD, "vigia")
-TMP = tempfile.mkdtemp(prefix="vigia-import-")
-ENV = dict(os.environ)
-ENV.update({
-    "XDG_CONFIG_HOME": os.path.join(TMP, "config"),
-    "XDG_DATA_HOME": os.path.join(TMP, "data"),
-    "HOME": TMP,
-    "VIGIA_NOW": "2026-11-22T10:00:00Z",
-    "LC_ALL": "C.UTF-8",
-})
-results = []
+import clitest
+
+T = clitest.Suite("import", now="2026-11-22T10:00:00Z")
+TMP = T.tmp
+test = T.test
+run = T.vigia  # run(*args): vigia --as tester ARGS, stdout and stderr as bytes
 counter = [0]
-
-
-def test(fn):
-    name = (fn.__doc__ or fn.__name__).strip().splitlines()[0]
-    try:
-        fn()
-        results.append((True, name, ""))
-    except Exception:  # noqa: BLE001 - any failure is reported
-        results.append((False, name, traceback.format_exc()))
-    return fn
-
-
-def run(*args):
-    return subprocess.run([VIGIA, "--as", "tester"] + list(args), capture_output=True, env=ENV,
-                          cwd=TMP, timeout=120)
 
 
 def imp(data):
@@ -148,22 +122,5 @@ def t_same_errors():
         assert p.returncode != 0 and b":2: " in p.stderr, (bad, p)
 
 
-def main():
-    if not os.access(VIGIA, os.X_OK):
-        print(f"1..0 # SKIP no vigia binary at {VIGIA}")
-        return 0
-    failed = 0
-    for i, (good, name, diag) in enumerate(results, 1):
-        print(f"{'ok' if good else 'not ok'} {i} - {name}")
-        if not good:
-            failed += 1
-            for line in diag.rstrip().splitlines():
-                print(f"# {line}")
-            print(f"not ok {i} - {name}\n{diag.rstrip()}", file=sys.stderr)
-    print(f"1..{len(results)}")
-    shutil.rmtree(TMP, ignore_errors=True)
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(T.finish())
