@@ -15,43 +15,28 @@ and the zone with TZ=America/Los_Angeles. Prints TAP. Python 3 stdlib only.
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import traceback
 
-SRC = os.environ.get("VIGIA_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
-BUILD = os.environ.get("VIGIA_BUILD_DIR", os.path.join(SRC, "build"))
-VIGIA = os.path.join(BUILD, "vigia")
+import clitest
+from clitest import RELAY, SRC, Skip
+
 SHIFTS = os.path.join(SRC, "share", "vigia", "shifts-sample.yaml")
 VERIFIERS = os.path.join(SRC, "share", "vigia", "verifiers-sample.csv")
 MON_0730 = "2026-11-23T15:30:00Z"  # Monday 07:30 PST
 
-results = []
+T = clitest.Suite("cli-roster")
 
 
 class Env:
     def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="vigia-cli-roster-")
+        self.dir = tempfile.mkdtemp(dir=T.tmp)
         self.db = os.path.join(self.dir, "v.db")
-        self.env = dict(os.environ)
-        self.env.update({
-            "XDG_CONFIG_HOME": os.path.join(self.dir, "config"),
-            "XDG_DATA_HOME": os.path.join(self.dir, "data"),
-            "HOME": self.dir,
-            "LC_ALL": "C.UTF-8",
-            "TZ": "America/Los_Angeles",
-            "VIGIA_NOW": MON_0730,
-        })
-        for k in ("LANGUAGE", "LANG", "VIGIA_DB"):
-            self.env.pop(k, None)
+        self.env = clitest.home_env(self.dir, tz="America/Los_Angeles", now=MON_0730)
 
     def run(self, *args, now=None, ok=True, raw=False):
-        env = dict(self.env)
-        if now:
-            env["VIGIA_NOW"] = now
-        p = subprocess.run([VIGIA, "--db", self.db, "--as", "tester"] + list(args), env=env,
-                           capture_output=True, timeout=60)
+        env = clitest.merged(self.env, {"VIGIA_NOW": now} if now else None)
+        p = clitest.vigia(*args, env=env, db=self.db, db_first=True, timeout=60)
         if ok is True:
             assert p.returncode == 0, f"vigia {args}: {p.stderr.decode()}"
         elif ok is False:
@@ -71,15 +56,10 @@ class Env:
 
 
 def test(fn):
-    name = (fn.__doc__ or fn.__name__).strip().splitlines()[0]
+    """Run the test function now with a fresh Env of its own."""
     e = Env()
     try:
-        fn(e)
-        results.append((True, name, ""))
-    except AssertionError as ex:
-        results.append((False, name, str(ex) or traceback.format_exc()))
-    except Exception:  # noqa: BLE001
-        results.append((False, name, traceback.format_exc()))
+        T.check(clitest.title(fn), fn, e)
     finally:
         e.close()
 
@@ -351,25 +331,11 @@ def sealed(e):
 @test
 def syncs(e):
     """verifiers, shifts and assignments reach another dispatcher's database through a relay"""
-    import socket
-    import time
-    relay_bin = os.path.join(BUILD, "vigia-relay")
-    if not os.access(relay_bin, os.X_OK):
-        return
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    relay = subprocess.Popen([relay_bin, "--port", str(port), "--db",
-                              os.path.join(e.dir, "relay.db")],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if not os.access(RELAY, os.X_OK):
+        raise Skip(f"no binary at {RELAY}")
+    relay = clitest.Relay(os.path.join(e.dir, "relay.db"))
+    port = relay.port
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
         os.makedirs(os.path.join(e.dir, "a"))
         os.makedirs(os.path.join(e.dir, "b"))
         e.db = os.path.join(e.dir, "a", "v.db")
@@ -390,23 +356,7 @@ def syncs(e):
         assert a["state"] == "on_scene" and a["verifier"] == "Luis", a
         assert "Teo" in e.run("shifts", "export")
     finally:
-        relay.terminate()
-        relay.wait(timeout=10)
+        relay.stop()
 
 
-def main():
-    if not os.access(VIGIA, os.X_OK):
-        print("1..0 # SKIP needs the vigia binary")
-        return 0
-    print(f"1..{len(results)}")
-    failed = 0
-    for i, (good, name, diag) in enumerate(results, 1):
-        print(f"{'ok' if good else 'not ok'} {i} - {name}")
-        if not good:
-            failed += 1
-            for line in diag.splitlines():
-                print("# " + line)
-    return 1 if failed else 0
-
-
-sys.exit(main())
+sys.exit(T.finish())
