@@ -14,94 +14,22 @@ import hashlib
 import hmac
 import json
 import os
-import shutil
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
-import traceback
 import urllib.error
 import urllib.request
 
-SRC = os.environ.get("VIGIA_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
-BUILD = os.environ.get("VIGIA_BUILD_DIR", os.path.join(SRC, "build"))
-VIGIA = os.path.join(BUILD, "vigia")
-RELAY = os.path.join(BUILD, "vigia-relay")
+import clitest
+from clitest import RELAY, VIGIA, Relay
 
-TMP = tempfile.mkdtemp(prefix="vigia-sync-")
-ENV = dict(os.environ)
-ENV.update({
-    "XDG_CONFIG_HOME": os.path.join(TMP, "config"),
-    "XDG_DATA_HOME": os.path.join(TMP, "data"),
-    "HOME": TMP,
-    "LC_ALL": "C.UTF-8",
-})
-for k in ("LANGUAGE", "LANG", "VIGIA_DB", "VIGIA_NOW"):
-    ENV.pop(k, None)
-
-results = []
-
-
-def test(fn):
-    name = (fn.__doc__ or fn.__name__).strip().splitlines()[0]
-    try:
-        fn()
-        results.append((True, name, ""))
-    except AssertionError as e:
-        results.append((False, name, str(e) or traceback.format_exc()))
-    except Exception:  # noqa: BLE001
-        results.append((False, name, traceback.format_exc()))
-    return fn
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-class Relay:
-    def __init__(self, db, *extra):
-        self.db = db
-        self.port = free_port()
-        self.extra = list(extra)
-        self.proc = None
-
-    def start(self):
-        self.proc = subprocess.Popen(
-            [RELAY, "--port", str(self.port), "--db", self.db] + self.extra,
-            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError("relay did not start")
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc is not None:
-            self.proc.send_signal(sig)
-            _, err = self.proc.communicate(timeout=10)
-            code = self.proc.returncode
-            self.proc = None
-            err = err.decode(errors="replace")
-            for bad in ("Sanitizer", "runtime error:"):
-                assert bad not in err, err
-            if sig == signal.SIGTERM:
-                assert code == 0, (code, err)
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    @property
-    def url(self):
-        return "http://127.0.0.1:%d" % self.port
+T = clitest.Suite("sync")
+TMP = T.tmp
+ENV = T.env
+test = T.test
 
 
 class Device:
@@ -112,8 +40,8 @@ class Device:
         self.db = os.path.join(d, "vigia.db")
 
     def run(self, *args, check=True, timeout=60):
-        p = subprocess.run([VIGIA, "--db", self.db, "--as", "tester-" + self.name] + list(args),
-                           env=ENV, capture_output=True, text=True, timeout=timeout)
+        p = clitest.vigia(*args, env=ENV, db=self.db, db_first=True, who="tester-" + self.name,
+                          text=True, timeout=timeout)
         if check and p.returncode != 0:
             raise AssertionError("%s %s: exit %d\n%s%s" % (self.name, args, p.returncode,
                                                            p.stdout, p.stderr))
@@ -185,7 +113,6 @@ def raw(port, data, shut=True):
 
 
 relay = Relay(os.path.join(TMP, "relay.db"))
-relay.start()
 A, B, C = Device("a"), Device("b"), Device("c")
 state = {}
 
@@ -416,7 +343,6 @@ def t_auth_and_size():
 def t_rate_limit():
     """per-device rate limit: 429 with Retry-After"""
     r2 = Relay(os.path.join(TMP, "relay2.db"), "--rate", "1", "--burst", "3")
-    r2.start()
     try:
         d = Device("ratelimited")
         inv = d.run("network", "create", "--relay", r2.url).stdout.strip()
@@ -560,8 +486,8 @@ def t_personal_data_key():
         e = dict(env)
         if passfile:
             e["VIGIA_PASSPHRASE_FILE"] = passfile
-        p = subprocess.run([VIGIA, "--db", dev.db, "--as", "tester-" + dev.name] + list(args),
-                           env=e, capture_output=True, text=True, timeout=60)
+        p = clitest.vigia(*args, env=e, db=dev.db, db_first=True, who="tester-" + dev.name,
+                          text=True, timeout=60)
         assert not check or p.returncode == 0, (args, p.returncode, p.stdout, p.stderr)
         return p
 
@@ -595,12 +521,4 @@ def t_relay_stops():
     relay.stop()
 
 
-print("1..%d" % len(results))
-for i, (ok, name, diag) in enumerate(results, 1):
-    print("%s %d - %s" % ("ok" if ok else "not ok", i, name))
-    if not ok:
-        for line in diag.splitlines():
-            print("# " + line)
-if all(r[0] for r in results):
-    shutil.rmtree(TMP, ignore_errors=True)
-sys.exit(0 if all(r[0] for r in results) else 1)
+sys.exit(T.finish(needs=(VIGIA, RELAY)))
