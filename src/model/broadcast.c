@@ -9,9 +9,10 @@
  * code; otherwise the default country's calling code is put in front, after
  * dropping a national trunk prefix (0 in most of Europe and Latin America, 1
  * in North America when 11 digits are given). Numbers are kept as "+" and 8
- * to 15 digits (ITU-T E.164). This is deliberately simple: it does not know
- * each country's number lengths, so a wrong-length local number is caught by
- * the gateway, not here.
+ * to 15 digits (ITU-T E.164); a +1 number (North America, the one calling
+ * code that starts with 1) has exactly 10 digits after it. Other countries'
+ * number lengths are not known here: a wrong-length number there is caught by
+ * the gateway.
  */
 #include "config.h"
 
@@ -146,6 +147,10 @@ char *model_phone_e164(const char *s, const char *country, char **err)
     }
     if (strlen(out) < 9 || strlen(out) > 16 || out[1] == '0') {
         util_seterr(err, _("%s is not a valid international phone number"), out);
+        FREE(&out);
+    } else if (out[1] == '1' && strlen(out) != 12) {
+        /* +1 is the one code starting with 1 (North America): 10 digits follow it. */
+        util_seterr(err, _("%s is not a valid phone number: +1 is followed by 10 digits"), out);
         FREE(&out);
     }
 out:

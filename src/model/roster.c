@@ -194,7 +194,7 @@ int model_verifier_set(struct model_verifier *v, const char *key, const char *va
         free(v->name);
         v->name = blank ? NULL : xstrdup(val);
     } else if (strcmp(key, "contact") == 0 || strcmp(key, "phone") == 0) {
-        char *c;
+        char *c, *why = NULL;
         FREE(&v->contact);
         if (blank)
             return MODEL_SET_OK;
@@ -212,8 +212,11 @@ int model_verifier_set(struct model_verifier *v, const char *key, const char *va
                 v->channel = xstrdup("signal");
             return MODEL_SET_OK;
         }
-        if ((c = model_phone_e164(val, country ? country : "US", NULL)) == NULL) {
-            util_seterr(err, _("contact: '%s' is not a phone number or @handle"), val);
+        if ((c = model_phone_e164(val, country ? country : "US", &why)) == NULL) {
+            /* TRANSLATORS: the second %s says what is wrong with the number. */
+            util_seterr(err, _("contact: '%s' is not a phone number or @handle (%s)"), val,
+                        why ? why : "?");
+            free(why);
             return MODEL_SET_BAD;
         }
         v->contact = c;

@@ -72,6 +72,12 @@ static void test_e164(void **state)
     phone_bad("5552010001", "XX");        /* unknown country */
     phone_bad("+0123456789", "US");       /* no country code starts with 0 */
     phone_bad("+1234567890123456", "US"); /* more than 15 digits */
+    /* +1 (North America) is followed by exactly 10 digits, whatever the default country. */
+    phone_ok("+1 510 555 0141", "MX", "+15105550141");
+    phone_bad("+1 555 0141", "US");                     /* 7 digits after +1 */
+    phone_bad("+1 510 555 01411", "US");                /* 11 digits after +1 */
+    phone_bad("001 555 0141", "ES");                    /* the same, written with 00 */
+    phone_ok("+44 7700 900123", "US", "+447700900123"); /* other codes: length not known */
 }
 
 static void test_contacts(void **state)
