@@ -20,72 +20,21 @@ Python 3 standard library only; prints TAP.
 """
 import json
 import os
-import shutil
-import signal
 import socket
 import subprocess
 import sys
-import tempfile
-import time
-import traceback
 
-SRC = os.environ.get("VIGIA_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
-BUILD = os.environ.get("VIGIA_BUILD_DIR", os.path.join(SRC, "build"))
-VIGIA = os.path.join(BUILD, "vigia")
-RELAY = os.path.join(BUILD, "vigia-relay")
+import clitest
+from clitest import RELAY, SRC, VIGIA, Relay
+
 SCEN = os.path.join(SRC, "share", "vigia", "scenarios")
 WORKSITE_EN = os.path.join(SCEN, "worksite-operation.en.yaml")
 WORKSITE_ES = os.path.join(SCEN, "worksite-operation.es.yaml")
 TRAFFIC = os.path.join(SCEN, "traffic-stop.en.yaml")
 
-TMP = tempfile.mkdtemp(prefix="vigia-practice-relay-")
-results = []
-
-
-def test(fn):
-    name = (fn.__doc__ or fn.__name__).strip().splitlines()[0]
-    try:
-        fn()
-        results.append((True, name, ""))
-    except AssertionError as e:
-        results.append((False, name, str(e) or traceback.format_exc()))
-    except Exception:  # noqa: BLE001
-        results.append((False, name, traceback.format_exc()))
-    return fn
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-class Relay:
-    def __init__(self):
-        self.port = free_port()
-        self.proc = subprocess.Popen(
-            [RELAY, "--port", str(self.port), "--db", os.path.join(TMP, "relay.db")],
-            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError("relay did not start")
-
-    @property
-    def url(self):
-        return "http://127.0.0.1:%d" % self.port
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        _, err = self.proc.communicate(timeout=10)
-        err = err.decode(errors="replace")
-        for bad in ("Sanitizer", "runtime error:"):
-            assert bad not in err, err
+T = clitest.Suite("practice-relay")
+TMP = T.tmp
+test = T.test
 
 
 class Trainee:
@@ -94,26 +43,16 @@ class Trainee:
 
     def __init__(self, name):
         self.name = name
-        self.dir = os.path.join(TMP, name)
-        os.makedirs(os.path.join(self.dir, "config", "vigia"))
-        os.makedirs(os.path.join(self.dir, "data"))
+        self.dir = clitest.workspace(os.path.join(TMP, name), "default_country: US\n")
         self.db = os.path.join(self.dir, "real.db")
         self.sandbox = os.path.join(self.dir, "sandbox.db")
-        self.env = dict(os.environ)
-        for k in ("LANGUAGE", "LANG", "VIGIA_NOW", "VIGIA_DB"):
-            self.env.pop(k, None)
-        self.env.update({"XDG_CONFIG_HOME": os.path.join(self.dir, "config"),
-                         "XDG_DATA_HOME": os.path.join(self.dir, "data"), "HOME": self.dir,
-                         "LC_ALL": "C.UTF-8", "VIGIA_DB": self.db})
-        with open(os.path.join(self.dir, "config", "vigia", "config.yaml"), "w") as f:
-            f.write("default_country: US\n")
+        self.env = clitest.home_env(self.dir, db=self.db)
 
     def cmd(self, *args):
         return [VIGIA, "--as", self.name] + list(args)
 
     def run(self, *args, check=True, timeout=120):
-        p = subprocess.run(self.cmd(*args), env=self.env, capture_output=True, text=True,
-                           timeout=timeout)
+        p = clitest.vigia(*args, env=self.env, who=self.name, text=True, timeout=timeout)
         if check:
             assert p.returncode == 0, f"{self.name} {args}: exit {p.returncode}: {p.stderr}"
         return p
@@ -129,7 +68,7 @@ class Trainee:
         return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
-relay = Relay()
+relay = Relay(os.path.join(TMP, "relay.db"))
 alice = Trainee("alice")
 bob = Trainee("bob")
 shared = {}
@@ -336,22 +275,9 @@ def t_sandbox_alone():
     assert not os.path.exists(dana.db), dana.db
 
 
-def main():
+if __name__ == "__main__":
     try:
         relay.stop()
     except AssertionError as e:
-        results.append((False, "relay stops cleanly", str(e)))
-    print("1..%d" % len(results))
-    ok = True
-    for i, (passed, name, msg) in enumerate(results, 1):
-        print("%s %d - %s" % ("ok" if passed else "not ok", i, name))
-        if not passed:
-            ok = False
-            for line in msg.splitlines():
-                print("# " + line)
-    shutil.rmtree(TMP, ignore_errors=True)
-    return 0 if ok else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+        T.results.append((False, "relay stops cleanly", str(e), None))
+    sys.exit(T.finish(needs=(VIGIA, RELAY)))
