@@ -19,55 +19,31 @@ import glob
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gateways  # noqa: E402
 
-SRC = os.environ.get("VIGIA_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
-BUILD = os.environ.get("VIGIA_BUILD_DIR", os.path.join(SRC, "build"))
-VIGIA = os.path.join(BUILD, "vigia")
+import clitest
+from clitest import SRC, VIGIA
+
 SCEN = os.path.join(SRC, "share", "vigia", "scenarios")
-TMP = tempfile.mkdtemp(prefix="vigia-practice-")
-results = []
-
-
-def test(fn):
-    name = (fn.__doc__ or fn.__name__).strip().splitlines()[0]
-    try:
-        fn()
-        results.append((True, name, ""))
-    except AssertionError as e:
-        results.append((False, name, str(e) or traceback.format_exc()))
-    except Exception:  # noqa: BLE001
-        results.append((False, name, traceback.format_exc()))
-    return fn
+T = clitest.Suite("practice")
+TMP = T.tmp
+test = T.test
 
 
 class Ws:
     """A workspace: config and data folders, a real database path."""
 
     def __init__(self, name, config=""):
-        self.dir = os.path.join(TMP, name)
-        os.makedirs(os.path.join(self.dir, "config", "vigia"))
-        os.makedirs(os.path.join(self.dir, "data"))
+        self.dir = clitest.workspace(os.path.join(TMP, name), "default_country: US\n" + config)
         self.db = os.path.join(self.dir, "real.db")
-        self.env = dict(os.environ)
-        for k in ("LANGUAGE", "LANG", "VIGIA_NOW", "VIGIA_DB"):
-            self.env.pop(k, None)
-        self.env.update({"XDG_CONFIG_HOME": os.path.join(self.dir, "config"),
-                         "XDG_DATA_HOME": os.path.join(self.dir, "data"), "HOME": self.dir,
-                         "LC_ALL": "C.UTF-8", "VIGIA_DB": self.db})
-        with open(os.path.join(self.dir, "config", "vigia", "config.yaml"), "w") as f:
-            f.write("default_country: US\n" + config)
+        self.env = clitest.home_env(self.dir, db=self.db)
 
     def run(self, *args, check=True, who="tester"):
-        a = [VIGIA] + (["--as", who] if who else []) + list(args)
-        p = subprocess.run(a, env=self.env, capture_output=True, text=True, timeout=120)
+        p = clitest.vigia(*args, env=self.env, who=who, text=True)
         if check:
             assert p.returncode == 0, f"{args}: exit {p.returncode}: {p.stderr.strip()}"
         return p
@@ -361,18 +337,5 @@ def t_usage():
     assert p.returncode == 1 and "needs a terminal" in p.stderr, p.stderr
 
 
-def main():
-    print("1..%d" % len(results))
-    ok = True
-    for i, (passed, name, msg) in enumerate(results, 1):
-        print("%s %d - %s" % ("ok" if passed else "not ok", i, name))
-        if not passed:
-            ok = False
-            for line in msg.splitlines():
-                print("# " + line)
-    shutil.rmtree(TMP, ignore_errors=True)
-    return 0 if ok else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(T.finish())
