@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """What every command-line test program shares: where the binaries are, a
-private temporary home (XDG folders, HOME, LC_ALL, TZ; no VIGIA_* setting
+private temporary home (XDG folders, HOME, LC_ALL, TZ if asked; no VIGIA_* setting
 leaks in from the caller), the vigia runner and its result, the ok()/fails()
 checks, a vigia-relay on 127.0.0.1, and TAP output.
 
@@ -42,10 +42,11 @@ SANITIZER = ("AddressSanitizer", "LeakSanitizer", "UndefinedBehaviorSanitizer", 
 UNSET = ("LANGUAGE", "LANG", "NO_COLOR", "VIGIA_DB", "VIGIA_NOW", "VIGIA_PASSPHRASE_FILE")
 
 
-def home_env(home, *, tz="UTC", now=None, db=None, env=None):
+def home_env(home, *, tz=None, now=None, db=None, env=None):
     """The environment of a vigia whose home, config and data folders are in
-    @home; @now fixes the clock (VIGIA_NOW), @db sets VIGIA_DB, @env adds
-    more (a None value removes the variable)."""
+    @home; @tz sets TZ (else the caller's zone stays, as the test's own
+    time.localtime() sees it), @now fixes the clock (VIGIA_NOW), @db sets
+    VIGIA_DB, @env adds more (a None value removes the variable)."""
     e = dict(os.environ)
     for k in UNSET:
         e.pop(k, None)
@@ -237,7 +238,7 @@ class Suite:
     """One test program: its temporary home (@prefix names it), the
     environment for vigia there, and its TAP results."""
 
-    def __init__(self, prefix, *, tz="UTC", now=None, db=None, env=None):
+    def __init__(self, prefix, *, tz=None, now=None, db=None, env=None):
         self.tmp = tempfile.mkdtemp(prefix=f"vigia-{prefix}-")
         self.env = home_env(self.tmp, tz=tz, now=now, db=db, env=env)
         self.results = []  # (ok, name, diagnostics, skip reason)

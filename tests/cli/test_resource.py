@@ -21,7 +21,7 @@ NOW = "2026-11-22T10:00:00Z"
 SAMPLE = os.path.join(SRC, "share", "vigia", "resources-sample.yaml")
 HINT = "Try 'vigia --help'."
 
-T = clitest.Suite("resource", now=NOW)
+T = clitest.Suite("resource", tz="UTC", now=NOW)
 TMP = T.tmp
 test = T.test
 

@@ -15,7 +15,7 @@ import sys
 import clitest
 from clitest import ULID, ok
 
-T = clitest.Suite("verify")
+T = clitest.Suite("verify", tz="UTC")
 TMP = T.tmp
 test = T.test
 clock = [0]
