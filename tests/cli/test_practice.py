@@ -23,10 +23,9 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import clitest  # noqa: E402
 import gateways  # noqa: E402
-
-import clitest
-from clitest import SRC, VIGIA
+from clitest import SRC, VIGIA  # noqa: E402
 
 SCEN = os.path.join(SRC, "share", "vigia", "scenarios")
 T = clitest.Suite("practice")

@@ -17,53 +17,29 @@ import json
 import os
 import random
 import re
-import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import clitest  # noqa: E402
 import gateways  # noqa: E402
+from clitest import SRC, ULID, VIGIA  # noqa: E402
 
-SRC = os.environ.get("VIGIA_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
-BUILD = os.environ.get("VIGIA_BUILD_DIR", os.path.join(SRC, "build"))
-VIGIA = os.path.join(BUILD, "vigia")
-ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
-
-TMP = tempfile.mkdtemp(prefix="vigia-send-")
-results = []
-
-
-def test(fn):
-    name = (fn.__doc__ or fn.__name__).strip().splitlines()[0]
-    try:
-        fn()
-        results.append((True, name, ""))
-    except AssertionError as e:
-        results.append((False, name, str(e) or traceback.format_exc()))
-    except Exception:  # noqa: BLE001
-        results.append((False, name, traceback.format_exc()))
-    return fn
+T = clitest.Suite("send")
+TMP = T.tmp
+test = T.test
 
 
 class Net:
     """A workspace: its own config folder, data folder and database."""
 
     def __init__(self, name, gw=None, extra=""):
-        self.dir = os.path.join(TMP, name)
-        os.makedirs(os.path.join(self.dir, "config", "vigia"))
-        os.makedirs(os.path.join(self.dir, "data"))
+        self.dir = clitest.workspace(os.path.join(TMP, name))
         self.sink = os.path.join(self.dir, "sink.jsonl")
-        self.env = dict(os.environ)
-        for k in ("LANGUAGE", "LANG", "VIGIA_NOW"):
-            self.env.pop(k, None)
-        self.env.update({"XDG_CONFIG_HOME": os.path.join(self.dir, "config"),
-                         "XDG_DATA_HOME": os.path.join(self.dir, "data"), "HOME": self.dir,
-                         "LC_ALL": "C.UTF-8", "VIGIA_DB": os.path.join(self.dir, "v.db")})
+        self.env = clitest.home_env(self.dir, db=os.path.join(self.dir, "v.db"))
         self.write_config(gw, extra)
 
     def write_config(self, gw=None, extra="", **kw):
@@ -74,8 +50,7 @@ class Net:
             f.write(cfg)
 
     def run(self, *args, who="ana", check=True, timeout=120):
-        a = [VIGIA] + (["--as", who] if who else []) + list(args)
-        p = subprocess.run(a, env=self.env, capture_output=True, text=True, timeout=timeout)
+        p = clitest.vigia(*args, env=self.env, who=who, text=True, timeout=timeout)
         if check:
             assert p.returncode == 0, f"{args}: exit {p.returncode}: {p.stderr.strip()}"
         return p
@@ -125,7 +100,7 @@ class Net:
 
 
 def sms(text):
-    p = subprocess.run([VIGIA, "sms", "count", text, "--json"], capture_output=True, text=True)
+    p = T.vigia("sms", "count", text, "--json", who=None, text=True)
     assert p.returncode == 0, p.stderr
     return json.loads(p.stdout)
 
@@ -774,22 +749,5 @@ def t_verifier_message_resend():
         gw.stop()
 
 
-def main():
-    if not os.access(VIGIA, os.X_OK):
-        print(f"1..0 # SKIP no vigia binary at {VIGIA}")
-        return 0
-    failed = 0
-    for i, (good, name, diag) in enumerate(results, 1):
-        print(f"{'ok' if good else 'not ok'} {i} - {name}")
-        if not good:
-            failed += 1
-            for line in diag.rstrip().splitlines():
-                print(f"# {line}")
-            print(f"not ok {i} - {name}\n{diag.rstrip()}", file=sys.stderr)
-    print(f"1..{len(results)}")
-    shutil.rmtree(TMP, ignore_errors=True)
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(T.finish())
