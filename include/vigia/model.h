@@ -553,6 +553,8 @@ int model_role_parse(const char *name);
 const char *model_role_label(enum model_role r);
 /** Comma-separated role identifiers of @roles; newly allocated ("" when none). */
 char *model_roles_format(unsigned roles);
+/** The roles as people read them, translated ("verifier, legal observer"); newly allocated. */
+char *model_roles_labels(unsigned roles);
 /** Parse a list of roles (separators , ; | and spaces); false with *err naming an unknown one. */
 bool model_roles_parse(const char *list, unsigned *out, char **err);
 

@@ -83,6 +83,21 @@ char *model_roles_format(unsigned roles)
     return buf_steal(&b);
 }
 
+char *model_roles_labels(unsigned roles)
+{
+    struct buf b;
+
+    buf_init(&b);
+    for (int i = 0; i < MODEL_ROLE_COUNT; i++) {
+        if (!(roles & (1u << i)))
+            continue;
+        if (b.len > 0)
+            buf_adds(&b, ", ");
+        buf_adds(&b, model_role_label((enum model_role)i));
+    }
+    return buf_steal(&b);
+}
+
 /* Trim ASCII blanks at both ends in place; returns the start. */
 static char *model_trim(char *s)
 {

@@ -950,7 +950,7 @@ static void tui_roster_draw_roster(struct tui *t, WINDOW *w, int h, int width)
         tui_draw_text(w, h - TUI_ROSTER_FOOT, 1, width - 2, r->duty,
                       tui_theme_attr(TUI_ROLE_BORDER) | A_BOLD, false);
     if (s != NULL) {
-        char *roles = model_roles_format(s->v.roles);
+        char *roles = model_roles_labels(s->v.roles);
         char *line = xasprintf("%s [%s] %s %s", s->v.name, roles,
                                s->contact_locked ? _("(contact locked)")
                                : s->v.contact    ? s->v.contact

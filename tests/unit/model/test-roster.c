@@ -60,6 +60,9 @@ static void test_roles(void **state)
     s = model_roles_format(r);
     assert_string_equal(s, "verifier,legal_observer,court_accompaniment");
     free(s);
+    s = model_roles_labels(r); /* as people read them (the C locale here: English) */
+    assert_string_equal(s, "verifier, legal observer, court accompaniment");
+    free(s);
     assert_false(model_roles_parse("verifier,plumber", &r, &err));
     assert_non_null(strstr(err, "plumber"));
     free(err);
