@@ -14,6 +14,7 @@ Python 3 standard library only.
 import os
 import shlex
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -22,6 +23,7 @@ import traceback
 SRC = os.environ.get("VIGIA_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("VIGIA_BUILD_DIR", os.path.join(SRC, "build"))
 VIGIA = os.path.join(BUILD, "vigia")
+RELAY = os.path.join(BUILD, "vigia-relay")
 DUMP = os.environ.get("VIGIA_TUI_DUMP")  # a file to append every awaited screen to
 
 
@@ -101,6 +103,33 @@ class Pane:
                     return int(v)
             time.sleep(0.05)
         raise AssertionError("the console did not exit:\n" + self.screen())
+
+
+class Relay:
+    """A vigia-relay on a free 127.0.0.1 port; stop() ends it."""
+
+    def __init__(self, db):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        self.port = s.getsockname()[1]
+        s.close()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen([RELAY, "--port", str(self.port), "--db", db],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        end = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > end:
+                    raise AssertionError(f"vigia-relay did not listen on {self.url}")
+                time.sleep(0.05)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        self.proc.wait(timeout=10)
 
 
 class Run:

@@ -10,7 +10,6 @@ retention purge, which takes the write lock, runs right after the first frame.
 Python 3 standard library only.
 """
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -20,7 +19,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
 R = harness.Run("lazy")
-RELAY = os.path.join(harness.BUILD, "vigia-relay")
 
 
 def maps(pane):
@@ -30,14 +28,6 @@ def maps(pane):
 
 def has_curl(pane):
     return "libcurl" in maps(pane)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 @R.test
@@ -102,19 +92,11 @@ def t_purge_after_first_frame():
 @R.test
 def t_network():
     """a console in a network maps libcurl once sync starts"""
-    port = free_port()
-    relay = subprocess.Popen([RELAY, "--port", str(port), "--db", R.path("relay.db")],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    relay = harness.Relay(R.path("relay.db"))
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
         db = R.path("net", "vigia.db")
         os.makedirs(os.path.dirname(db))
-        R.cli("--db", db, "network", "create", "--relay", f"http://127.0.0.1:{port}")
+        R.cli("--db", db, "network", "create", "--relay", relay.url)
         R.cli("--db", db, "report", "add", "--location", "5th and Main", "--what", "two vans")
         c = R.console(["--db", db, "--as", "tester"])
         c.wait_for("two vans")
@@ -125,8 +107,7 @@ def t_network():
         c.keys("q")
         assert c.exit_status() == 0
     finally:
-        relay.terminate()
-        relay.wait(timeout=10)
+        relay.stop()
 
 
 @R.test

@@ -17,8 +17,6 @@ when tmux is missing. Prints TAP. Python 3 standard library only.
 import json
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,21 +26,12 @@ import harness
 R = harness.Run("practice-relay", timeout=30.0)
 TMP = R.tmp
 R.env["VIGIA_DB"] = R.path("real.db")
-RELAY = os.path.join(harness.BUILD, "vigia-relay")
 SCENARIO = os.path.join(harness.SRC, "share", "vigia", "scenarios", "worksite-operation.en.yaml")
 DEBRIEF = R.path("debrief.json")
 BOB_DEBRIEF = R.path("bob.json")
 BOB_ENV = dict(R.env, VIGIA_DB=R.path("bob-real.db"))
 VIGIA = harness.VIGIA
 test = R.test
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def main():
@@ -54,16 +43,8 @@ def main():
     answers = R.path("bob.yaml")
     with open(answers, "w") as f:
         f.write('actions:\n  - {at: "01:30", do: assign, incident: plant, verifier: Rosa}\n')
-    port = free_port()
-    relay = subprocess.Popen([RELAY, "--port", str(port), "--db", R.path("relay.db")],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+    relay = harness.Relay(R.path("relay.db"))
+    url = relay.url
     c = R.console(["--as", "alice", "practice", SCENARIO, "--relay", url, "--lead", "--speed",
                    "120", "--sandbox", R.path("alice.db"), "--debrief", DEBRIEF],
                   width=100, height=30)
@@ -147,8 +128,7 @@ def main():
     if bob is not None and bob.poll() is None:
         bob.kill()
         bob.communicate()
-    relay.send_signal(signal.SIGTERM)
-    relay.communicate(timeout=10)
+    relay.stop()
     return R.finish()
 
 
