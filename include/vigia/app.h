@@ -556,6 +556,55 @@ char *app_subscriber_json(const struct app_subscriber_row *r);
  */
 char *app_contact_mask(const char *contact);
 
+/* ---- people of a detention follow-up (src/app/app-followup.c) ------------- */
+
+/*
+ * The detained person and their family, recorded apart from the report's
+ * free text: name, phone, A-number, place of detention and notes are sealed
+ * once a passphrase is set, cleared followup_retention_days after the report
+ * closes, and never exported without --with-personal-data.
+ */
+struct app_person_in {
+    const char *report_id;
+    const char *name;       /* required */
+    const char *relation;   /* detained, spouse, parent, child, sibling, other (NULL: detained) */
+    const char *phone;      /* normalised to E.164 with the network's default country */
+    const char *a_number;   /* 8 or 9 digits, "A-123 456 789" allowed; kept as 9 digits */
+    const char *where_held; /* free text */
+    const char *notes;      /* free text */
+    int64_t detained_at;    /* ms, 0 when unknown */
+};
+/** One person as listed: personal fields masked, in full when asked, NULL when locked. */
+struct app_person {
+    char id[ULID_LEN + 1];
+    char *relation;
+    char *name, *phone, *a_number, *where_held, *notes;
+    bool locked; /* sealed and this device cannot open them now */
+    int64_t detained_at, created_at;
+    char *created_by;
+};
+/** Validate @in and record the person; @id gets the new id. -1 with *err naming the field. */
+int app_person_add(struct app *a, const struct app_person_in *in, char id[ULID_LEN + 1],
+                   char **err);
+/**
+ * The people of report @report_id, oldest first. Masked unless @reveal, which
+ * needs personal data unlocked (-1 with *err otherwise); locked rows come with
+ * locked set and NULL personal fields. Free with app_people_free.
+ */
+int app_person_list(struct app *a, const char *report_id, bool reveal, struct app_person **rows,
+                    size_t *n, char **err);
+/** Remove person @id: its personal data cleared (and scrubbed from the op log). */
+int app_person_remove(struct app *a, const char *id, char **err);
+/** How many people report @report_id has. */
+int app_person_count(struct app *a, const char *report_id, size_t *n, char **err);
+void app_people_free(struct app_person **rows, size_t n);
+/** One person as a JSON object (snake_case, RFC 3339); newly allocated. */
+char *app_person_json(const struct app_person *p);
+/** The 9 digits of an A-number ("A-12 345 678" -> "012345678"), or NULL with *err. */
+char *app_a_number_normalise(const char *s, char **err);
+/** True when @text holds a phone number or an A-number (text_pii_scan). */
+bool app_text_has_person_data(const char *text);
+
 /** What to draft. Lists are comma-separated; NULL takes the default. */
 struct app_draft {
     const char *report_ids;    /* required unless follow_up */

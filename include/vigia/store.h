@@ -239,6 +239,7 @@ struct store_purge_stats {
     size_t contacts;  /* reporter contacts cleared */
     size_t followups; /* detention follow-up reports whose text was cleared */
     size_t optouts;   /* opted-out subscribers whose contact was forgotten */
+    size_t people;    /* follow-up people (followup_people) whose personal cells were cleared */
     size_t ops;       /* op-log values scrubbed */
 };
 /** What a purge removes: what became due before each time (ms; 0: nothing of that kind). */
@@ -276,6 +277,40 @@ int store_purge(struct store *s, const struct store_purge_windows *w, const char
  * NULL after). Best effort: the caller overwrites and unlinks the files.
  */
 int store_wipe_prepare(struct store **s, char **err);
+
+/* ---- people of a detention follow-up (src/store/store-followup.c) ---------- */
+
+/*
+ * followup_people: the detained person and their family named in a follow-up.
+ * name, phone, a_number, where_held and notes are personal columns, sealed by
+ * store_write once a passphrase is set and cleared by the retention purge
+ * (store_purge, with the follow-up text) and by a wipe.
+ */
+struct store_person {
+    char id[ULID_LEN + 1];
+    char *report_id, *relation, *created_by;
+    char *name, *phone, *a_number, *where_held, *notes; /* as stored: maybe sealed */
+    int64_t detained_at, created_at;                    /* ms, 0 when unknown */
+};
+/** Store @p (its id is filled in) and a "followup.person_added" event (no personal data). */
+int store_person_add(struct store *s, struct store_person *p, const char *actor, char **err);
+/** The people of report @report_id not removed, oldest first, as stored (may be sealed). */
+int store_person_list(struct store *s, const char *report_id, struct store_person **rows,
+                      size_t *n, char **err);
+/**
+ * Open the personal fields of @p in place. STORE_ERR_LOCKED (or
+ * STORE_ERR_KEY) when one is sealed and cannot be opened; @p is then unchanged.
+ */
+int store_person_open(struct store *s, struct store_person *p, char **err);
+/**
+ * Remove person @id: a tombstone (deleted_at), its personal cells cleared and
+ * their older op-log values scrubbed. STORE_ERR_NOT_FOUND when there is none.
+ */
+int store_person_remove(struct store *s, const char *id, const char *actor, char **err);
+/** How many people report @report_id has (not removed). */
+int store_person_count(struct store *s, const char *report_id, size_t *n, char **err);
+void store_person_fini(struct store_person *p);
+void store_people_free(struct store_person **rows, size_t n);
 
 /* ---- reports ----------------------------------------------------------- */
 

@@ -138,6 +138,11 @@ static void cli_help(void)
              "  resource followup-done ID [--note TEXT]\n"
              "  refer REPORT RESOURCE [--note TEXT] [--remind 2h]\n"
              "                            record the organisation given to a caller\n"
+             "  followup add REPORT --name N [--relation R] [--phone P] [--a-number A]\n"
+             "             [--held-at TEXT] [--note TEXT] [--json]\n"
+             "                            a detained person or relative, sealed\n"
+             "  followup list REPORT [--show-personal] [--json]  masked unless asked\n"
+             "  followup remove ID        clear a person's details\n"
              "  checklist [CATEGORY]      the checklists in use; fails if a file is broken\n"
              "  verifier add --name N [--contact PHONE|@HANDLE] [--languages L]\n"
              "             [--areas A] [--roles R] [--notes T] [--json]\n"
@@ -333,6 +338,8 @@ int cli_main(int argc, char **argv)
         rc = cli_thread(&g, nrest, rest);
     } else if (strcmp(rest[0], "practice") == 0) {
         rc = cli_practice(&g, nrest, rest);
+    } else if (strcmp(rest[0], "followup") == 0) {
+        rc = cli_followup(&g, nrest, rest);
     } else if (strcmp(rest[0], "resource") == 0 || strcmp(rest[0], "refer") == 0) {
         rc = cli_resource(&g, nrest, rest);
     } else if (rest[0][0] == '-') {

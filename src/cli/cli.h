@@ -56,6 +56,8 @@ int cli_roster(const struct cli_global *g, int argc, char **argv);
 char *cli_privacy_passphrase(const char *prompt, char **err);
 /** `vigia resource add|import|search|show|remove` and `vigia refer` (cli-resource.c). */
 int cli_resource(const struct cli_global *g, int argc, char **argv);
+/** `vigia followup add|list|remove` (cli-followup.c). */
+int cli_followup(const struct cli_global *g, int argc, char **argv);
 /** `vigia practice FILE ...` (cli-practice.c). */
 int cli_practice(const struct cli_global *g, int argc, char **argv);
 

@@ -105,4 +105,18 @@ int store_fts_inserted(struct store *s, const char *table, int64_t rowid,
 /** Personal column @i (for wipes): false past the last one. */
 bool store_vault_column(size_t i, const char **table, const char **col);
 
+/**
+ * Scrub the values of earlier ops of one personal cell (store-privacy.c);
+ * adds the number of ops changed to *count.
+ */
+int store_privacy_scrub(struct store *s, const char *tbl, const char *col, const char *row_id,
+                        size_t *count, char **err);
+/**
+ * followup_people rows still holding personal data whose report has been in
+ * a final state since before @before (store-followup.c); newly allocated ids.
+ */
+int store_person_due(struct store *s, int64_t before, char ***ids, size_t *n, char **err);
+/** Clear person @id's personal cells: scrub their op log, then store_write (in a transaction). */
+int store_person_clear_tx(struct store *s, const char *id, size_t *ops, char **err);
+
 #endif

@@ -123,8 +123,8 @@ static int store_privacy_due_optouts(struct store *s, int64_t before, char ***id
  * op holds the cells of one write (store-oplog.c): only this cell's value
  * becomes null, the others stay.
  */
-static int store_privacy_scrub(struct store *s, const char *tbl, const char *col,
-                               const char *row_id, size_t *count, char **err)
+int store_privacy_scrub(struct store *s, const char *tbl, const char *col, const char *row_id,
+                        size_t *count, char **err)
 {
     sqlite3_stmt *st = store_stmt(s,
                                   "UPDATE ops SET cols = json_replace(cols, ?3, NULL)"
@@ -247,8 +247,8 @@ int store_purge(struct store *s, const struct store_purge_windows *w, const char
                 struct store_purge_stats *stats, char **err)
 {
     struct store_purge_stats local = {0};
-    char **ids = NULL, **fids = NULL, **flocs = NULL, **oids = NULL;
-    size_t n = 0, nf = 0, no = 0;
+    char **ids = NULL, **fids = NULL, **flocs = NULL, **oids = NULL, **pids = NULL;
+    size_t n = 0, nf = 0, no = 0, np = 0;
     int rc;
 
     if (stats == NULL)
@@ -262,6 +262,10 @@ int store_purge(struct store *s, const struct store_purge_windows *w, const char
         goto fail;
     if (w->followups_before > 0 && (rc = store_privacy_due_followups(s, w->followups_before, &fids,
                                                                      &flocs, &nf, err)) != STORE_OK)
+        goto fail;
+    /* The people named in a follow-up go with its text (store-followup.c). */
+    if (w->followups_before > 0 &&
+        (rc = store_person_due(s, w->followups_before, &pids, &np, err)) != STORE_OK)
         goto fail;
     if (w->optouts_before > 0 &&
         (rc = store_privacy_due_optouts(s, w->optouts_before, &oids, &no, err)) != STORE_OK)
@@ -279,6 +283,11 @@ int store_purge(struct store *s, const struct store_purge_windows *w, const char
             goto fail;
         stats->followups++;
     }
+    for (size_t i = 0; i < np; i++) {
+        if ((rc = store_person_clear_tx(s, pids[i], &stats->ops, err)) != STORE_OK)
+            goto fail;
+        stats->people++;
+    }
     for (size_t i = 0; i < no; i++) {
         if ((rc = store_privacy_clear_optout(s, oids[i], &stats->ops, err)) != STORE_OK)
             goto fail;
@@ -289,10 +298,11 @@ int store_purge(struct store *s, const struct store_purge_windows *w, const char
         (rc = store_privacy_exec(s, "INSERT INTO reports_fts(reports_fts) VALUES ('optimize')",
                                  err)) != STORE_OK)
         goto fail;
-    if (n + nf + no > 0) {
+    if (n + nf + no + np > 0) {
         /* The timeline says that a purge happened and how much, never what. */
-        char *detail = xasprintf("contacts=%zu followups=%zu optouts=%zu ops=%zu", stats->contacts,
-                                 stats->followups, stats->optouts, stats->ops);
+        char *detail =
+            xasprintf("contacts=%zu followups=%zu optouts=%zu people=%zu ops=%zu", stats->contacts,
+                      stats->followups, stats->optouts, stats->people, stats->ops);
         rc = store_event(s, actor, "privacy.purged", NULL, detail, err);
         free(detail);
         if (rc != STORE_OK)
@@ -300,7 +310,7 @@ int store_purge(struct store *s, const struct store_purge_windows *w, const char
     }
     if ((rc = store_commit(s, err)) != STORE_OK)
         goto out;
-    if (n + nf + no > 0)
+    if (n + nf + no + np > 0)
         store_truncate_wal(s);
     goto out;
 fail:
@@ -311,6 +321,7 @@ out:
     store_privacy_free_list(fids, nf);
     store_privacy_free_list(flocs, nf);
     store_privacy_free_list(oids, no);
+    store_privacy_free_list(pids, np);
     return rc;
 }
 

@@ -60,6 +60,12 @@ static const struct {
      * below seals and re-seals it (and verifiers' copies likewise).
      */
     {"subscribers", "contact"},
+    /* store-followup.c reads them with store_open_text() */
+    {"followup_people", "name"},
+    {"followup_people", "phone"},
+    {"followup_people", "a_number"},
+    {"followup_people", "where_held"},
+    {"followup_people", "notes"},
 };
 
 struct store_vault {

@@ -70,6 +70,16 @@ static const char store_migration_1[] =
     /* The retention purge walks only the contacts still held. */
     "CREATE INDEX reporter_contacts_live ON reporter_contacts(report_id)"
     " WHERE contact IS NOT NULL;"
+    /*
+     * People named in a detention follow-up (the detained person, family):
+     * name, phone, a_number, where_held and notes are personal (store-vault.c),
+     * cleared with the report's follow-up text (store-privacy.c).
+     */
+    "CREATE TABLE followup_people ("
+    " id TEXT PRIMARY KEY, report_id TEXT NOT NULL, name TEXT, relation TEXT, phone TEXT,"
+    " a_number TEXT, detained_at INTEGER, where_held TEXT, notes TEXT, created_at INTEGER,"
+    " created_by TEXT, deleted_at INTEGER);"
+    "CREATE INDEX followup_people_report ON followup_people(report_id);"
     "CREATE TABLE checklist_items ("
     " id TEXT PRIMARY KEY, report_id TEXT NOT NULL, item_key TEXT NOT NULL,"
     " state TEXT NOT NULL DEFAULT 'unknown', by TEXT, at INTEGER, note TEXT);"
@@ -223,6 +233,9 @@ static const struct store_table store_tables[] = {
                 "area", "lat", "lon", "what", "agency", "agents", "vehicles", "first_hand",
                 "status", "priority", "expires_at", "created_by", "incident_id")},
     {"reporter_contacts", false, STORE_COLS("report_id", "contact", "created_at")},
+    {"followup_people", false,
+     STORE_COLS("report_id", "name", "relation", "phone", "a_number", "detained_at", "where_held",
+                "notes", "created_at", "created_by", "deleted_at")},
     {"checklist_items", false, STORE_COLS("report_id", "item_key", "state", "by", "at", "note")},
     {"verifiers", false,
      STORE_COLS("name", "contact", "channel", "languages", "areas", "roles", "notes", "created_at",
@@ -435,12 +448,14 @@ static int store_check_layout(struct store *s, char **err)
                              " + (SELECT count(*) FROM pragma_table_info('outbox')"
                              " WHERE name = 'assignment_id')"
                              " + (SELECT count(*) FROM pragma_table_info('subscribers')"
-                             " WHERE name = 'contact_tag')",
+                             " WHERE name = 'contact_tag')"
+                             " + (SELECT count(*) FROM pragma_table_info('followup_people')"
+                             " WHERE name = 'a_number')",
                              &found, err);
 
     if (rc != STORE_OK)
         return rc;
-    if (found != 3) {
+    if (found != 4) {
         util_seterr(err,
                     _("database %s was made by a development build of vigia with an older "
                       "layout; it was left untouched (export what you need with that build, "

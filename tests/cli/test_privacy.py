@@ -241,7 +241,7 @@ def t_purge():
     assert b"5554443333" in data, "the contact inside its window must stay"
     rows = sql(db, "SELECT detail FROM events WHERE kind = 'privacy.purged'")
     assert len(rows) == 1, rows
-    assert re.fullmatch(r"contacts=1 followups=0 optouts=0 ops=\d+", rows[0][0]), rows
+    assert re.fullmatch(r"contacts=1 followups=0 optouts=0 people=0 ops=\d+", rows[0][0]), rows
     # The purge is an op with a NULL value: it syncs to the other devices.
     ops = sql(db, "SELECT count(*) FROM " + OP_CELLS + " WHERE tbl = 'reporter_contacts'"
                   " AND col = 'contact' AND value IS NULL")
