@@ -178,6 +178,7 @@ struct app_purge_stats {
     size_t contacts;  /* caller contacts removed */
     size_t followups; /* detention follow-up reports cleared */
     size_t optouts;   /* opted-out subscribers' numbers forgotten */
+    size_t people;    /* people of detention follow-ups cleared (followup_people) */
     size_t ops;       /* older op-log copies scrubbed */
 };
 /**

@@ -367,6 +367,7 @@ int app_purge(struct app *a, int64_t now, struct app_purge_stats *stats, char **
         stats->contacts = st.contacts;
         stats->followups = st.followups;
         stats->optouts = st.optouts;
+        stats->people = st.people;
         stats->ops = st.ops;
     }
     if (rc == STORE_OK && st.contacts > 0)
@@ -645,6 +646,33 @@ static void app_csv_row(struct buf *b, const struct model_report *r, bool person
     buf_adds(b, "\r\n");
 }
 
+/* Add "people" (in full) to the JSON object in *line when report @id has any. */
+static void app_export_people(struct app *a, const char *id, char **line)
+{
+    struct app_person *people = NULL;
+    json_t *o, *arr;
+    size_t n = 0;
+
+    if (app_person_list(a, id, true, &people, &n, NULL) != 0 || n == 0 ||
+        (o = json_loads(*line, 0, NULL)) == NULL) {
+        app_people_free(&people, n);
+        return;
+    }
+    arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        char *pj = app_person_json(&people[i]);
+        json_array_append_new(arr, json_loads(pj, 0, NULL));
+        sodium_memzero(pj, strlen(pj));
+        free(pj);
+    }
+    json_object_set_new(o, "people", arr);
+    sodium_memzero(*line, strlen(*line));
+    free(*line);
+    *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    app_people_free(&people, n);
+}
+
 int app_export(struct app *a, FILE *out, enum app_export_format format, bool personal,
                size_t *count, char **err)
 {
@@ -688,6 +716,9 @@ int app_export(struct app *a, FILE *out, enum app_export_format format, bool per
                 app_csv_row(&b, &rows[i], personal, contact);
             } else {
                 char *line = app_report_json(&rows[i], contact);
+                /* The people of a follow-up: only in a personal export (JSON only). */
+                if (personal)
+                    app_export_people(a, rows[i].id, &line);
                 buf_adds(&b, line);
                 buf_addc(&b, '\n');
                 free(line);

@@ -282,6 +282,10 @@ static int cli_purge(const struct cli_global *g, int argc, char **argv)
     printf(_("purged %zu caller contacts, %zu detention follow-ups and %zu opted-out "
              "subscribers' numbers past the retention windows\n"),
            st.contacts, st.followups, st.optouts);
+    if (st.people > 0)
+        printf(NG_("cleared %zu person named in detention follow-ups\n",
+                   "cleared %zu people named in detention follow-ups\n", st.people),
+               st.people);
     app_free(&a);
     return 0;
 }

@@ -140,6 +140,13 @@ static int cli_report_add(const struct cli_global *g, int argc, char **argv)
         rc = cli_fail(err);
         goto out;
     }
+    /* Names and numbers of detained people belong in the sealed table, not the report text. */
+    if (r.category == MODEL_CAT_DETENTION &&
+        (app_text_has_person_data(r.what) || app_text_has_person_data(r.location) ||
+         app_text_has_person_data(r.agency)))
+        fprintf(stderr, "vigia: %s\n",
+                _("personal data in the report text: record it with 'vigia followup add' "
+                  "(sealed)"));
     if (json) {
         struct model_report stored;
         if (app_report_get(a, r.id, &stored, &err) != 0) {

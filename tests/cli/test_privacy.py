@@ -510,6 +510,130 @@ def t_subscribers_foreign_key():
     ok(vigia(db, "subscriber", "add", "@vecinos", "--channel", "telegram", env=env))
 
 
+FU_NAME = "Xochitl Quetzalli Ramirez"
+FU_PHONE, FU_DIGITS = "(510) 555-0187", b"5105550187"
+FU_ANUM, FU_ADIGITS = "A-204 881 736", b"204881736"
+
+
+def followup_env(when):
+    return {"VIGIA_NOW": str(when)}
+
+
+def no_followup_data(db, when):
+    data = raw(db)
+    for needle in (FU_DIGITS, FU_ADIGITS, FU_NAME.encode(), b"Xochitl", b"Mesa Verde North"):
+        assert needle not in data, f"{needle!r} readable in the file {when}"
+
+
+@test
+def t_followup_people():
+    """people of a detention follow-up: sealed (rows, op log, WAL), masked, purged, not exported"""
+    db = newdb("followup")
+    now = 1795000000000  # ms
+    day = 24 * 3600 * 1000
+    env = followup_env(now)
+    rid = ok(vigia(db, "report", "add", "--location", "Elm St", "--what", "a man taken",
+                   "--category", "detention_followup", env=env)).out.strip()
+    # Before a passphrase: stored unsealed, and the command says so.
+    first = ok(vigia(db, "followup", "add", rid, "--name", FU_NAME, "--relation", "detained",
+                     "--phone", FU_PHONE, "--a-number", FU_ANUM, "--held-at", "Mesa Verde North",
+                     "--note", "family calls daily", env=env))
+    pid = first.out.strip()
+    assert re.fullmatch(r"[0-9A-Z]{26}", pid), first
+    assert "passphrase" in first.err, first
+    assert FU_DIGITS in raw(db), "sanity: the number is in the file before a passphrase"
+    ok(vigia(db, "passphrase", "set", env=env | WITH_PASS))
+    no_followup_data(db, "after sealing")
+    # Added while locked: sealed at once, with only the public key.
+    ok(vigia(db, "followup", "add", rid, "--name", "Xochitl Sister", "--relation", "sibling",
+             "--phone", "+1 510 555 0187", env=env))
+    no_followup_data(db, "after a locked add")
+    # Every personal cell of the op log is sealed.
+    for col, v in sql(db, "SELECT col, value FROM " + OP_CELLS + " WHERE tbl = 'followup_people'"
+                          " AND col IN ('name', 'phone', 'a_number', 'where_held', 'notes')"):
+        assert v is None or (isinstance(v, str) and v.startswith("vg:")), (col, v)
+    # Locked: listed as locked, and --show-personal is refused.
+    lst = [json.loads(x) for x in ok(vigia(db, "followup", "list", rid, "--json",
+                                           env=env)).out.splitlines()]
+    assert len(lst) == 2 and all(p["locked"] and p["name"] is None for p in lst), lst
+    fails(vigia(db, "followup", "list", rid, "--show-personal", env=env), want="locked")
+    # Unlocked: masked by default, in full when asked.
+    masked = ok(vigia(db, "followup", "list", rid, env=env | WITH_PASS)).out
+    assert "Xochitl" not in masked and "0187" not in masked and "881" not in masked, masked
+    assert "+•••••••••87" in masked and "A-•••-•••-•36" in masked and "X•••" in masked, masked
+    full = [json.loads(x) for x in ok(vigia(db, "followup", "list", rid, "--show-personal",
+                                            "--json", env=env | WITH_PASS)).out.splitlines()]
+    assert full[0]["name"] == FU_NAME and full[0]["phone"] == "+15105550187", full
+    assert full[0]["a_number"] == "A-204-881-736" and full[0]["relation"] == "detained", full
+    assert full[0]["where_held"] == "Mesa Verde North", full
+    assert full[1]["relation"] == "sibling", full
+    # Validation names the field.
+    fails(vigia(db, "followup", "add", rid, "--name", "X", "--a-number", "A-12", env=env),
+          want="a-number")
+    fails(vigia(db, "followup", "add", rid, "--name", "X", "--phone", "call me", env=env),
+          want="phone")
+    fails(vigia(db, "followup", "add", rid, "--name", "X", "--relation", "cousin", env=env),
+          want="relation")
+    fails(vigia(db, "followup", "add", rid, "--name", "bad\x1b[2J", env=env), want="name")
+    fails(vigia(db, "followup", "add", "01JB0000000000000000000000", "--name", "X", env=env),
+          want="no report")
+    fails(vigia(db, "followup", "add", rid, env=env), rc=2)
+    # Exports: none of it without --with-personal-data; all of it with.
+    exp = ok(vigia(db, "export", env=env | WITH_PASS))
+    assert "people" not in exp.out and "Xochitl" not in exp.out and "0187" not in exp.out, exp
+    csvx = ok(vigia(db, "export", "--format", "csv", env=env | WITH_PASS)).out
+    assert "Xochitl" not in csvx and "0187" not in csvx, csvx
+    fullx = json.loads(ok(vigia(db, "export", "--with-personal-data",
+                                env=env | WITH_PASS)).out.splitlines()[0])
+    assert [p["name"] for p in fullx["people"]] == [FU_NAME, "Xochitl Sister"], fullx
+    # Remove: a tombstone without the personal data, history scrubbed.
+    sister = full[1]["id"]
+    ok(vigia(db, "followup", "remove", sister, env=env))
+    assert len(ok(vigia(db, "followup", "list", rid, "--json", env=env)).out.splitlines()) == 1
+    assert sql(db, f"SELECT name, phone, deleted_at IS NOT NULL FROM followup_people"
+                   f" WHERE id = '{sister}'")[0] == ("", None, 1)
+    cells = sql(db, "SELECT value FROM " + OP_CELLS + f" WHERE row_id = '{sister}'"
+                    " AND col IN ('name', 'phone')")
+    assert cells and all(v in (None, "") for (v,) in cells), cells
+    fails(vigia(db, "followup", "remove", sister, env=env), want="no follow-up person")
+    # Retention: nothing goes while the report is open, nor within the window after it closes.
+    r = ok(vigia(db, "purge", env=followup_env(now + 60 * day)))
+    assert "people" not in r.out, r
+    ok(vigia(db, "status", rid, "closed", "--note", "released", env=followup_env(now + day)))
+    r = ok(vigia(db, "purge", env=followup_env(now + 30 * day)))
+    assert "people" not in r.out, r
+    assert full[0]["name"] in ok(vigia(db, "followup", "list", rid, "--show-personal",
+                                       env=env | WITH_PASS)).out
+    # Past followup_retention_days (30) after closing: cleared through the write path.
+    r = ok(vigia(db, "purge", env=followup_env(now + 32 * day)))
+    assert "cleared 1 person" in r.out, r
+    row = sql(db, f"SELECT name, phone, a_number, where_held, notes FROM followup_people"
+                  f" WHERE id = '{pid}'")[0]
+    assert row == ("", None, None, None, None), row
+    cells = sql(db, "SELECT col, value FROM " + OP_CELLS + f" WHERE row_id = '{pid}'"
+                    " AND col IN ('name', 'phone', 'a_number', 'where_held', 'notes')")
+    assert all(v in (None, "") for _, v in cells), cells
+    # ...as an op (it syncs), counted in the timeline without names.
+    assert any(v == "" for c, v in cells if c == "name"), cells
+    ev = sql(db, "SELECT detail FROM events WHERE kind = 'privacy.purged'")
+    assert any("people=1" in d for (d,) in ev), ev
+    no_followup_data(db, "after the purge")
+
+
+@test
+def t_followup_warning():
+    """report add warns when a detention follow-up's text holds a phone or A-number"""
+    db = newdb("followup-warn")
+    r = ok(vigia(db, "report", "add", "--location", "Elm St", "--category", "detention_followup",
+                 "--what", "took Juan, A-204 881 736, wife at 510 555 0187"))
+    assert "vigia followup add" in r.err, r
+    r = ok(vigia(db, "report", "add", "--location", "Elm St", "--category", "detention_followup",
+                 "--what", "took a man near the school"))
+    assert "followup" not in r.err, r
+    r = ok(vigia(db, "report", "add", "--location", "Elm St", "--what", "call 510 555 0187"))
+    assert "followup" not in r.err, r
+
+
 @test
 def t_argon2_figure():
     """passphrase set at the shipped Argon2id cost reports the time (a figure, not a limit)"""
