@@ -23,7 +23,7 @@
 
 #include "private.h"
 
-static const char *const app_relations[] = {"detained", "spouse", "parent",
+static const char *const app_relations[] = {"detained", "spouse",  "parent",
                                             "child",    "sibling", "other"};
 
 char *app_a_number_normalise(const char *s, char **err)
@@ -101,8 +101,7 @@ static char *app_person_trim(const char *s)
     return e > s ? xstrndup(s, (size_t)(e - s)) : NULL;
 }
 
-int app_person_add(struct app *a, const struct app_person_in *in, char id[ULID_LEN + 1],
-                   char **err)
+int app_person_add(struct app *a, const struct app_person_in *in, char id[ULID_LEN + 1], char **err)
 {
     struct store_person p = {0};
     struct model_report r;

@@ -18,8 +18,7 @@
 #include "cli.h"
 
 /* A value for the flag at argv[*i] ("--x v" or "--x=v"); NULL when not this flag. */
-static const char *cli_followup_flag(int argc, char **argv, int *i, const char *flag,
-                                     bool *missing)
+static const char *cli_followup_flag(int argc, char **argv, int *i, const char *flag, bool *missing)
 {
     size_t n = strlen(flag);
 
@@ -39,8 +38,8 @@ static const char *cli_followup_flag(int argc, char **argv, int *i, const char *
 
 static int cli_followup_add(const struct cli_global *g, int argc, char **argv)
 {
-    static const char *const flags[] = {"--name",    "--relation", "--phone",
-                                        "--a-number", "--held-at", "--note"};
+    static const char *const flags[] = {"--name",     "--relation", "--phone",
+                                        "--a-number", "--held-at",  "--note"};
     const char *vals[UTIL_ARRAY_LEN(flags)] = {NULL};
     struct app_person_in in = {0};
     char id[ULID_LEN + 1], *err = NULL;

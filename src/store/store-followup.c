@@ -86,8 +86,8 @@ static void store_person_row(sqlite3_stmt *st, struct store_person *p)
     p->created_by = store_col_text(st, 10);
 }
 
-int store_person_list(struct store *s, const char *report_id, struct store_person **rows,
-                      size_t *n, char **err)
+int store_person_list(struct store *s, const char *report_id, struct store_person **rows, size_t *n,
+                      char **err)
 {
     sqlite3_stmt *st = store_stmt(s,
                                   "SELECT id, report_id, name, relation, phone, a_number,"
@@ -168,7 +168,7 @@ int store_person_open(struct store *s, struct store_person *p, char **err)
 int store_person_clear_tx(struct store *s, const char *id, size_t *ops, char **err)
 {
     struct store_col c[] = {
-        {"name", store_text("")}, {"phone", store_null()}, {"a_number", store_null()},
+        {"name", store_text("")},     {"phone", store_null()}, {"a_number", store_null()},
         {"where_held", store_null()}, {"notes", store_null()},
     };
     int rc = STORE_OK;

@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Unit tests for the people of a detention follow-up
+ * (src/store/store-followup.c): their name, phone, A-number, place of
+ * detention and notes are sealed in the row and the op log (written under a
+ * vault, or sealed when the first passphrase is set), open only with the
+ * vault unlocked, and are cleared with their history scrubbed by a removal,
+ * by the retention purge once the report has been closed long enough, and
+ * by a wipe. The relation stays readable.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "vigia/util.h"
+#include "vigia/store.h"
+
+#define PASS "correct horse battery"
+#define NAME "Xochitl Ramirez"
+#define PHONE "+15105550187"
+#define ANUM "204881736"
+#define REPORT "01JB0000000000000000000001"
+
+static char tmpdir[] = "/tmp/vigia-test-followup-XXXXXX";
+static int counter;
+
+static const struct store_vault_limits fast = {1, 8192}; /* Argon2id minimum: tests only */
+
+static struct store *open_new(char **path)
+{
+    struct store *s = NULL;
+    char *err = NULL;
+
+    *path = xasprintf("%s/f%d.db", tmpdir, counter++);
+    if (store_open(*path, STORE_CREATE, &s, &err) != STORE_OK)
+        fail_msg("store_open: %s", err);
+    return s;
+}
+
+/* A detention follow-up report in @status, last touched at @at. */
+static void add_report(struct store *s, const char *id, const char *status, int64_t at)
+{
+    char *err = NULL;
+    struct store_col cols[] = {
+        {"received_at", store_int(at)},
+        {"updated_at", store_int(at)},
+        {"category", store_text("detention_followup")},
+        {"location", store_text("Elm St")},
+        {"what", store_text("a man taken")},
+        {"status", store_text(status)},
+    };
+
+    assert_int_equal(store_begin(s, &err), STORE_OK);
+    if (store_write(s, "reports", id, cols, UTIL_ARRAY_LEN(cols), &err) != STORE_OK)
+        fail_msg("write: %s", err);
+    assert_int_equal(store_commit(s, &err), STORE_OK);
+}
+
+static void add_person(struct store *s, const char *report, char id[ULID_LEN + 1])
+{
+    struct store_person p = {0};
+    char *err = NULL;
+
+    p.report_id = (char *)report;
+    p.name = (char *)NAME;
+    p.relation = (char *)"spouse";
+    p.phone = (char *)PHONE;
+    p.a_number = (char *)ANUM;
+    p.where_held = (char *)"Mesa Verde";
+    p.notes = (char *)"calls daily";
+    p.created_at = 1000;
+    if (store_person_add(s, &p, "tester", &err) != STORE_OK)
+        fail_msg("store_person_add: %s", err);
+    memcpy(id, p.id, ULID_LEN + 1);
+}
+
+/* One text value from the raw file through SQLite (what someone with the disk sees). */
+static char *raw_text(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    char *out = NULL;
+
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
+        out = xstrdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return out;
+}
+
+static int64_t raw_int(const char *path, const char *sql)
+{
+    char *t = raw_text(path, sql);
+    int64_t v = t ? strtoll(t, NULL, 10) : -1;
+
+    free(t);
+    return v;
+}
+
+/* Op-log values of personal cells of followup_people that are neither NULL, '' nor sealed. */
+static int64_t plain_ops(const char *path)
+{
+    return raw_int(path, "SELECT count(*) FROM ops o, json_each(o.cols) j"
+                         " WHERE o.tbl = 'followup_people'"
+                         " AND j.key IN ('name', 'phone', 'a_number', 'where_held', 'notes')"
+                         " AND j.value IS NOT NULL AND j.value <> ''"
+                         " AND substr(j.value, 1, 3) <> 'vg:'");
+}
+
+static void test_sealed_under_vault(void **state)
+{
+    struct store_person *rows = NULL;
+    char *path, *err = NULL, *v, id[ULID_LEN + 1];
+    struct store *s = open_new(&path);
+    size_t n = 0, m = 0;
+
+    (void)state;
+    add_report(s, REPORT, "new", 1000);
+    assert_int_equal(store_vault_setup(s, PASS, &fast, &m, &err), STORE_OK);
+    store_vault_lock(s); /* sealing needs only the public key */
+    add_person(s, REPORT, id);
+    v = raw_text(path, "SELECT name FROM followup_people");
+    assert_non_null(v);
+    assert_memory_equal(v, "vg:", 3);
+    free(v);
+    v = raw_text(path, "SELECT phone || a_number || where_held || notes FROM followup_people");
+    assert_null(strstr(v, "0187"));
+    assert_null(strstr(v, ANUM));
+    assert_null(strstr(v, "Mesa"));
+    free(v);
+    v = raw_text(path, "SELECT relation FROM followup_people");
+    assert_string_equal(v, "spouse");
+    free(v);
+    assert_int_equal(plain_ops(path), 0);
+    /* Locked: listed, but opening fails and leaves the sealed values as they were. */
+    assert_int_equal(store_person_list(s, REPORT, &rows, &n, &err), STORE_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(rows[0].id, id);
+    assert_int_equal(store_person_open(s, &rows[0], &err), STORE_ERR_LOCKED);
+    FREE(&err);
+    assert_memory_equal(rows[0].name, "vg:", 3);
+    assert_int_equal(store_vault_unlock(s, PASS, &err), STORE_OK);
+    assert_int_equal(store_person_open(s, &rows[0], &err), STORE_OK);
+    assert_string_equal(rows[0].name, NAME);
+    assert_string_equal(rows[0].phone, PHONE);
+    assert_string_equal(rows[0].a_number, ANUM);
+    assert_string_equal(rows[0].where_held, "Mesa Verde");
+    assert_string_equal(rows[0].notes, "calls daily");
+    store_people_free(&rows, n);
+    assert_int_equal(store_person_count(s, REPORT, &n, &err), STORE_OK);
+    assert_int_equal(n, 1);
+    store_free(&s);
+    free(path);
+}
+
+static void test_sealed_by_first_passphrase(void **state)
+{
+    char *path, *err = NULL, *v, id[ULID_LEN + 1];
+    struct store *s = open_new(&path);
+    size_t m = 0;
+
+    (void)state;
+    add_report(s, REPORT, "new", 1000);
+    add_person(s, REPORT, id);
+    v = raw_text(path, "SELECT name FROM followup_people");
+    assert_string_equal(v, NAME);
+    free(v);
+    assert_true(plain_ops(path) > 0);
+    assert_int_equal(store_vault_setup(s, PASS, &fast, &m, &err), STORE_OK);
+    assert_true(m >= 10); /* five cells in the row, five in the op log */
+    v = raw_text(path, "SELECT name FROM followup_people");
+    assert_memory_equal(v, "vg:", 3);
+    free(v);
+    assert_int_equal(plain_ops(path), 0);
+    store_free(&s);
+    free(path);
+}
+
+static void test_remove(void **state)
+{
+    char *path, *err = NULL, id[ULID_LEN + 1];
+    struct store *s = open_new(&path);
+    size_t n = 9, m = 0;
+    char *sql;
+
+    (void)state;
+    add_report(s, REPORT, "new", 1000);
+    assert_int_equal(store_vault_setup(s, PASS, &fast, &m, &err), STORE_OK);
+    add_person(s, REPORT, id);
+    assert_int_equal(store_person_remove(s, id, "tester", &err), STORE_OK);
+    assert_int_equal(store_person_count(s, REPORT, &n, &err), STORE_OK);
+    assert_int_equal(n, 0);
+    sql = xasprintf("SELECT count(*) FROM followup_people WHERE id = '%s' AND name = ''"
+                    " AND phone IS NULL AND a_number IS NULL AND where_held IS NULL"
+                    " AND notes IS NULL AND deleted_at IS NOT NULL",
+                    id);
+    assert_int_equal(raw_int(path, sql), 1);
+    free(sql);
+    /* No sealed copy left in the history either. */
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM ops o, json_each(o.cols) j"
+                                   " WHERE o.tbl = 'followup_people'"
+                                   " AND j.key IN ('phone', 'a_number', 'where_held', 'notes')"
+                                   " AND j.value IS NOT NULL"),
+                     0);
+    assert_int_equal(store_person_remove(s, id, "tester", &err), STORE_ERR_NOT_FOUND);
+    FREE(&err);
+    store_free(&s);
+    free(path);
+}
+
+static void test_purge(void **state)
+{
+    char *path, *err = NULL, closed[ULID_LEN + 1], open[ULID_LEN + 1], *sql;
+    struct store *s = open_new(&path);
+    struct store_purge_windows w = {0};
+    struct store_purge_stats st;
+    size_t m = 0;
+
+    (void)state;
+    add_report(s, REPORT, "closed", 1000);
+    add_report(s, "01JB0000000000000000000002", "verifying", 1000);
+    assert_int_equal(store_vault_setup(s, PASS, &fast, &m, &err), STORE_OK);
+    store_vault_lock(s); /* the purge needs no passphrase */
+    add_person(s, REPORT, closed);
+    add_person(s, "01JB0000000000000000000002", open);
+    /* Closed after the window's start: nothing yet. */
+    w.followups_before = 500;
+    assert_int_equal(store_purge(s, &w, "tester", &st, &err), STORE_OK);
+    assert_int_equal(st.people, 0);
+    w.followups_before = 2000;
+    assert_int_equal(store_purge(s, &w, "tester", &st, &err), STORE_OK);
+    assert_int_equal(st.people, 1);
+    assert_true(st.ops >= 5);
+    sql = xasprintf("SELECT count(*) FROM followup_people WHERE id = '%s' AND name = ''"
+                    " AND phone IS NULL AND a_number IS NULL",
+                    closed);
+    assert_int_equal(raw_int(path, sql), 1);
+    free(sql);
+    sql = xasprintf("SELECT count(*) FROM ops o, json_each(o.cols) j WHERE o.row_id = '%s'"
+                    " AND j.key IN ('phone', 'a_number', 'where_held', 'notes')"
+                    " AND j.value IS NOT NULL",
+                    closed);
+    assert_int_equal(raw_int(path, sql), 0);
+    free(sql);
+    /* The open case keeps its people. */
+    sql = xasprintf("SELECT count(*) FROM followup_people WHERE id = '%s' AND phone LIKE 'vg:%%'",
+                    open);
+    assert_int_equal(raw_int(path, sql), 1);
+    free(sql);
+    /* Done once: a second purge finds nothing. */
+    assert_int_equal(store_purge(s, &w, "tester", &st, &err), STORE_OK);
+    assert_int_equal(st.people, 0);
+    store_free(&s);
+    free(path);
+}
+
+static void test_wipe(void **state)
+{
+    char *path, *err = NULL, id[ULID_LEN + 1];
+    struct store *s = open_new(&path);
+
+    (void)state;
+    add_report(s, REPORT, "new", 1000);
+    add_person(s, REPORT, id);
+    assert_int_equal(store_wipe_prepare(&s, &err), STORE_OK);
+    assert_null(s);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM followup_people WHERE name <> ''"
+                                   " OR phone <> '' OR a_number <> '' OR where_held <> ''"
+                                   " OR notes <> ''"),
+                     0);
+    assert_int_equal(plain_ops(path), 0);
+    free(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sealed_under_vault),
+        cmocka_unit_test(test_sealed_by_first_passphrase),
+        cmocka_unit_test(test_remove),
+        cmocka_unit_test(test_purge),
+        cmocka_unit_test(test_wipe),
+    };
+    int rc;
+
+    if (mkdtemp(tmpdir) == NULL)
+        return 1;
+    logger_set_sink(logger_null_sink, NULL);
+    rc = cmocka_run_group_tests(tests, NULL, NULL);
+    if (getenv("VIGIA_KEEP_TMP") == NULL) {
+        char *cmd = xasprintf("rm -rf '%s'", tmpdir);
+        if (system(cmd) != 0)
+            rc = rc ? rc : 1;
+        free(cmd);
+    }
+    return rc;
+}
