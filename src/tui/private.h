@@ -329,6 +329,8 @@ int tui_privacy_timeout(const struct tui *t);
 int tui_privacy_remask(struct tui *t, int64_t now);
 /** @contact as shown: masked until 'r' reveals it for that report; newly allocated. */
 char *tui_privacy_contact(const struct tui *t, const char *report_id, const char *contact);
+/** True when report @report_id's personal fields are revealed (r) right now. */
+bool tui_privacy_revealed(const struct tui *t, const char *report_id);
 
 /* tui-help.c */
 int tui_help_key(struct tui *t, const struct tui_key *k);

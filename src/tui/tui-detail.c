@@ -23,7 +23,7 @@
 
 #include "private.h"
 
-#define TUI_ITEMS_MAX 16
+#define TUI_ITEMS_MAX 20
 
 struct tui_item {
     const char *label;
@@ -57,6 +57,44 @@ static void tui_item(struct tui_item *items, size_t *n, const char *label, char 
     (*n)++;
 }
 
+/*
+ * The people of a follow-up in one line, masked like the caller's contact
+ * until r reveals them; only their number while personal data is locked.
+ */
+static char *tui_people(const struct tui *t, const char *id)
+{
+    bool locked = app_vault_state(t->app) == APP_VAULT_LOCKED;
+    bool reveal = !locked && tui_privacy_revealed(t, id);
+    struct app_person *p = NULL;
+    struct buf b;
+    size_t n = 0;
+
+    if (app_person_list(t->app, id, reveal, &p, &n, NULL) != 0 || n == 0) {
+        app_people_free(&p, n);
+        return NULL;
+    }
+    buf_init(&b);
+    buf_printf(&b, "%zu", n);
+    if (locked || p[0].locked) {
+        buf_printf(&b, " — %s", _("sealed (personal data is locked)"));
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            buf_printf(&b, "%s %s (%s)", i ? ";" : ":", p[i].name ? p[i].name : "-",
+                       p[i].relation ? p[i].relation : "-");
+            if (p[i].phone)
+                buf_printf(&b, " %s", p[i].phone);
+            if (p[i].a_number)
+                buf_printf(&b, " %s", p[i].a_number);
+            if (reveal && p[i].where_held)
+                buf_printf(&b, " @ %s", p[i].where_held);
+        }
+        if (!reveal)
+            buf_printf(&b, "  %s", _("(r: reveal)"));
+    }
+    app_people_free(&p, n);
+    return buf_steal(&b);
+}
+
 /* Every labelled fact of @r for the full-screen view, most useful first. */
 static size_t tui_items(const struct tui *t, const struct model_report *r, struct tui_item *items)
 {
@@ -87,6 +125,8 @@ static size_t tui_items(const struct tui *t, const struct model_report *r, struc
     if (t->contact != NULL)
         /* TRANSLATORS: the caller's phone or handle, never broadcast. */
         tui_item(items, &n, _("Caller (private)"), tui_privacy_contact(t, r->id, t->contact));
+    /* TRANSLATORS: detained people and relatives named in a follow-up, never broadcast. */
+    tui_item(items, &n, _("People (private)"), tui_people(t, r->id));
     if (r->has_pos)
         tui_item(items, &n, _("Position"), xasprintf("%.5f, %.5f", r->lat, r->lon));
     if (r->expires_at != 0) {

@@ -281,6 +281,11 @@ char *tui_privacy_contact(const struct tui *t, const char *report_id, const char
     return buf_steal(&b);
 }
 
+bool tui_privacy_revealed(const struct tui *t, const char *report_id)
+{
+    return t->privacy == NULL || strcmp(t->privacy->revealed, report_id) == 0;
+}
+
 int tui_privacy_tick(struct tui *t, int64_t now)
 {
     struct tui_privacy *p = t->privacy;
