@@ -43,6 +43,7 @@ static const struct tui_help_row {
     {NULL, N_("Verify (v)")},
     {N_("↑ ↓  j k"), N_("select a checklist item")},
     {N_("y  n  u"), N_("answer the item yes, no or unknown")},
+    {N_("o  then y n u"), N_("answer as the verifier out there, relayed by you")},
     {N_("N"), N_("write a note on the item")},
     {N_("s"), N_("change the status; asks for the note the rule needs")},
     {N_("Tab  t"), N_("the incident's timeline, or back to the checklist")},

@@ -6,8 +6,10 @@
  *
  * The verification view ('v' on a report) shows the incident's checklist,
  * each item with its answer, who gave it, when and a note; y, n and u answer
- * the selected item, N edits its note. Above it, the verdict hint: advice
- * only, the status is changed by a person with 's', which offers the states
+ * the selected item, N edits its note. With a verifier out on the report, o
+ * then y, n or u records the answer as theirs, relayed by the dispatcher on
+ * the phone with them (app_assignment_observe). Above it, the verdict hint:
+ * advice only, the status is changed by a person with 's', which offers the states
  * the lifecycle allows from here and asks for the note the rule needs (a
  * refusal is shown and the prompt stays open). Tab shows the incident's
  * timeline; L offers reports near this one in place and time to link.
@@ -68,6 +70,11 @@ struct tui_verify {
     enum tui_vprompt prompt;
     struct tui_edit edit;
     enum tui_screen back; /* where Esc returns */
+    /* The verifier out on the report (the open assignment with the latest word). */
+    char obs_id[ULID_LEN + 1]; /* "" when nobody is out */
+    char *obs_name;
+    bool observe;   /* 'o' pressed: the next y/n/u is the verifier's */
+    char *obs_line; /* what 'o' did, above the keys until the next key */
 
     /* The audit view. */
     struct model_event *audit;
@@ -109,6 +116,52 @@ static void tui_verify_unload(struct tui_verify *v)
     app_reports_free(v->near, v->nnear);
     v->near = NULL;
     v->nnear = 0;
+    v->obs_id[0] = '\0';
+    FREE(&v->obs_name);
+}
+
+/*
+ * The verifier whose observations 'o' records: among the open assignments
+ * on the incident's reports, one on scene before others, then the one with
+ * the latest word.
+ */
+static void tui_verify_load_observer(struct tui *t)
+{
+    struct tui_verify *v = t->verify;
+    struct model_assignment best;
+    struct model_verifier who;
+    bool have = false;
+
+    model_assignment_init(&best);
+    for (size_t m = 0; m < v->v.nmembers; m++) {
+        struct model_assignment *rows = NULL;
+        size_t n = 0;
+        if (app_assignments(t->app, v->v.members[m], true, &rows, &n, NULL) != 0)
+            continue;
+        for (size_t i = 0; i < n; i++) {
+            bool scene = rows[i].state == MODEL_ASSIGN_ON_SCENE;
+            bool best_scene = have && best.state == MODEL_ASSIGN_ON_SCENE;
+            if (!have || (scene && !best_scene) ||
+                (scene == best_scene && rows[i].last_word_at > best.last_word_at)) {
+                memcpy(best.id, rows[i].id, sizeof best.id);
+                memcpy(best.verifier_id, rows[i].verifier_id, sizeof best.verifier_id);
+                best.state = rows[i].state;
+                best.last_word_at = rows[i].last_word_at;
+                have = true;
+            }
+        }
+        app_assignments_free(rows, n);
+    }
+    if (have) {
+        snprintf(v->obs_id, sizeof v->obs_id, "%s", best.id);
+        if (app_verifier_find(t->app, best.verifier_id, &who, NULL) == 0) {
+            v->obs_name = xstrdup(who.name);
+            model_verifier_fini(&who);
+        } else {
+            v->obs_name = xstrdup(best.verifier_id);
+        }
+    }
+    model_assignment_fini(&best);
 }
 
 void tui_verify_fini(struct tui *t)
@@ -125,6 +178,8 @@ void tui_verify_fini(struct tui *t)
     free(v->incident);
     free(v->callers);
     free(v->pane_verdict);
+    free(v->obs_name);
+    free(v->obs_line);
     free(v);
     t->verify = NULL;
 }
@@ -177,6 +232,7 @@ static bool tui_verify_load(struct tui *t)
     if (app_nearby(t->app, v->id, TUI_NEAR_MAX, &v->near, &v->nnear, &err) != 0)
         FREE(&err);
     v->ntargets = model_status_targets(v->v.status, v->targets);
+    tui_verify_load_observer(t);
     return true;
 }
 
@@ -193,6 +249,8 @@ int tui_verify_open(struct tui *t, const char *id)
         v->back = t->screen == TUI_SCREEN_AUDIT ? TUI_SCREEN_AUDIT : TUI_SCREEN_QUEUE;
     v->mode = TUI_V_CHECKLIST;
     v->prompt = TUI_VP_NONE;
+    v->observe = false;
+    FREE(&v->obs_line);
     memset(v->sel, 0, sizeof v->sel);
     memset(v->top, 0, sizeof v->top);
     /* Start on the first item nobody has answered. */
@@ -256,6 +314,50 @@ static int tui_verify_answer(struct tui *t, enum model_tri state, const char *no
     }
     /* Move on to the next item, as a verifier goes down the list. */
     if (note == NULL && v->sel[TUI_V_CHECKLIST] + 1 < (int)v->v.list->n)
+        v->sel[TUI_V_CHECKLIST]++;
+    return tui_verify_changed(t);
+}
+
+/* Record the selected item's answer as the observation of the verifier out on the report. */
+static int tui_verify_observe(struct tui *t, enum model_tri state)
+{
+    struct tui_verify *v = t->verify;
+    const struct app_check *c;
+    char *err = NULL;
+
+    v->observe = false;
+    if (v->v.list->n == 0)
+        return TUI_HANDLED | TUI_DIRTY_FULL;
+    if (v->obs_id[0] == '\0') {
+        v->obs_line = xstrdup(_("no verifier is out on this report: y/n/u record your own answer"));
+        return TUI_HANDLED | TUI_DIRTY_FULL;
+    }
+    c = &v->v.checks[v->sel[TUI_V_CHECKLIST]];
+    if (app_assignment_observe(t->app, v->obs_id, c->item->key, state,
+                               c->from_call ? NULL : c->note, &err) != 0) {
+        tui_set_msg(t, true, "%s", err ? err : _("cannot save the answer"));
+        free(err);
+        return TUI_HANDLED | TUI_DIRTY_FULL | TUI_DIRTY_STATUS;
+    }
+    {
+        /* TRANSLATORS: after recording a verifier's observation in the verification view:
+           "Rosa M.: Several vehicles parked — yes (relayed by ana)". */
+        const char *fmt = _("%s: %s — %s (relayed by %s)");
+        const char *name = v->obs_name ? v->obs_name : "?", *label;
+        const char *actor = app_actor(t->app) ? app_actor(t->app) : "?";
+        char *bare = xasprintf(fmt, name, "", model_tri_label(state), actor), *cut = NULL;
+        int room = getmaxx(t->w_full) - 2 - text_width(bare);
+        /* The item's label gives way first, so who and what always show. */
+        label = model_check_text(c->item->label);
+        if (text_width(label) > room && room > 1) {
+            cut = xasprintf("%.*s…", (int)text_fit(label, room - 1, NULL), label);
+            label = cut;
+        }
+        v->obs_line = xasprintf(fmt, name, label, model_tri_label(state), actor);
+        free(bare);
+        free(cut);
+    }
+    if (v->sel[TUI_V_CHECKLIST] + 1 < (int)v->v.list->n)
         v->sel[TUI_V_CHECKLIST]++;
     return tui_verify_changed(t);
 }
@@ -377,6 +479,19 @@ int tui_verify_key(struct tui *t, const struct tui_key *k)
     if (v->prompt != TUI_VP_NONE)
         return tui_verify_prompt_key(t, k);
     n = tui_verify_count(v, v->mode);
+    FREE(&v->obs_line); /* it lasts until the next key */
+    /* After 'o': y, n or u is the verifier's answer; any other key cancels. */
+    if (v->observe) {
+        if (tui_key_is(k, 'y'))
+            return tui_verify_observe(t, MODEL_YES);
+        if (tui_key_is(k, 'n'))
+            return tui_verify_observe(t, MODEL_NO);
+        if (tui_key_is(k, 'u'))
+            return tui_verify_observe(t, MODEL_UNKNOWN);
+        v->observe = false;
+        if (tui_key_is(k, TUI_KEY_ESC) || tui_key_is(k, 'o'))
+            return TUI_HANDLED | TUI_DIRTY_FULL;
+    }
     if (tui_key_fn(k, KEY_UP) || tui_key_is(k, 'k')) {
         v->sel[v->mode]--;
         return TUI_HANDLED | TUI_DIRTY_FULL;
@@ -437,6 +552,15 @@ int tui_verify_key(struct tui *t, const struct tui_key *k)
             return tui_verify_answer(t, MODEL_NO, NULL);
         if (tui_key_is(k, 'u'))
             return tui_verify_answer(t, MODEL_UNKNOWN, NULL);
+        if (tui_key_is(k, 'o') && n > 0) {
+            if (v->obs_id[0] == '\0') {
+                v->obs_line =
+                    xstrdup(_("no verifier is out on this report: y/n/u record your own answer"));
+                return TUI_HANDLED | TUI_DIRTY_FULL;
+            }
+            v->observe = true;
+            return TUI_HANDLED | TUI_DIRTY_FULL;
+        }
         if (tui_key_is(k, 'N') && n > 0) {
             v->prompt = TUI_VP_ITEM_NOTE;
             tui_edit_set(&v->edit, v->v.checks[v->sel[TUI_V_CHECKLIST]].from_call
@@ -479,15 +603,27 @@ static void tui_wrap_line(const char *text, void *data)
     c->left--;
 }
 
-/* "ana 10:42" for who answered and when; caller frees. */
-static char *tui_who_when(const char *by, int64_t at)
+/*
+ * "ana 10:42" for who answered and when; a verifier's observation is
+ * "verifier:Rosa M. (ana) 10:42", without "(ana)", who relayed it, when that
+ * does not fit in @room columns (the timeline has it). Caller frees.
+ */
+static char *tui_who_when(const char *by, int64_t at, int room)
 {
-    char hhmm[8];
+    char hhmm[8], *s;
+    const char *relay;
 
     if (by == NULL)
         return xstrdup("");
     timeutil_hhmm(at, hhmm);
-    return xasprintf("%s %s", by, hhmm);
+    s = xasprintf("%s %s", by, hhmm);
+    relay = strrchr(by, '(');
+    if (text_width(s) > room && strncmp(by, APP_VERIFIER_BY, strlen(APP_VERIFIER_BY)) == 0 &&
+        relay != NULL && relay > by && relay[-1] == ' ') {
+        free(s);
+        s = xasprintf("%.*s %s", (int)(relay - 1 - by), by, hhmm);
+    }
+    return s;
 }
 
 static void tui_verify_row_check(struct tui *t, int y, int i, bool selected, int width)
@@ -498,7 +634,7 @@ static void tui_verify_row_check(struct tui *t, int y, int i, bool selected, int
     attr_t base = tui_theme_attr(selected ? TUI_ROLE_SELECTED : TUI_ROLE_NORMAL);
     const char *box = c->state == MODEL_YES ? "[y]" : c->state == MODEL_NO ? "[n]" : "[ ]";
     int lw = (width - 5) * 3 / 5, x = 1;
-    char *meta = tui_who_when(c->by, c->at);
+    char *meta = tui_who_when(c->by, c->at, width - lw - 6);
 
     if (c->note != NULL && *c->note != '\0') {
         char *m = xasprintf(*meta ? "%s — %s" : "%s%s", meta, c->note);
@@ -621,7 +757,14 @@ void tui_verify_draw(struct tui *t)
     case TUI_V_CHECKLIST:
     default:
         list_title = _("Checklist");
-        keys = _("y/n/u answer · N note · s status · Tab timeline · L link · Esc back");
+        if (v->observe)
+            keys = NULL; /* the verifier's name, below */
+        else if (v->obs_id[0] != '\0')
+            /* TRANSLATORS: keep within 78 columns; o: the answer is the verifier's. */
+            keys =
+                _("y/n/u answer · o verifier's · N note · s status · Tab timeline · L link · Esc");
+        else
+            keys = _("y/n/u answer · N note · s status · Tab timeline · L link · Esc back");
         break;
     }
     if (v->prompt == TUI_VP_STATUS_NOTE || v->prompt == TUI_VP_ITEM_NOTE)
@@ -677,8 +820,18 @@ void tui_verify_draw(struct tui *t)
                       &t->cur_x);
         t->cur_w = w;
         t->cur_y = h - 2;
+    } else if (v->obs_line != NULL) {
+        tui_draw_text(w, h - 2, 1, width - 2, v->obs_line, tui_theme_attr(TUI_ROLE_MESSAGE), false);
     }
-    tui_draw_text(w, h - 1, 1, width - 2, keys, tui_theme_attr(TUI_ROLE_HINT), false);
+    if (keys != NULL) {
+        tui_draw_text(w, h - 1, 1, width - 2, keys, tui_theme_attr(TUI_ROLE_HINT), false);
+    } else {
+        /* TRANSLATORS: after o in the verification view; %s is the verifier out on the report. */
+        s = xasprintf(_("%s (verifier) answers: y yes · n no · u unknown · Esc cancel"),
+                      v->obs_name ? v->obs_name : "?");
+        tui_draw_text(w, h - 1, 1, width - 2, s, tui_theme_attr(TUI_ROLE_FOCUS), false);
+        free(s);
+    }
     wattrset(w, A_NORMAL);
 }
 

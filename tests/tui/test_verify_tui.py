@@ -4,11 +4,15 @@
 work a checklist, confirm (refused without a reason, then with one), see the
 verdict hint and the timeline, link two reports into an incident, find a
 closed rumor by "deposito" with its verdict, and filter the audit view.
+Then, with a verifier assigned to a report, record her observation from the
+verification view (o then y): marked as hers on screen and in the store; and
+o on a report nobody is out on says so and records nothing.
 
 The database is prepared with the command line first. Waits poll the pane
 until the expected text shows (or a generous deadline passes); nothing here
 measures time. Prints TAP. Python 3 standard library only.
 """
+import json
 import sys
 
 import harness
@@ -42,9 +46,94 @@ def main():
     c = R.console(["--db", DB, "--as", "tester"])
     try:
         run(c, ids)
+        R.kill()
+        observe(ids)
     finally:
         R.kill()
     return R.finish()
+
+
+def checklist(report_id):
+    """The report's checklist items by key, from `report show --json`."""
+    return {i["item"]: i for i in json.loads(cli("report", "show", report_id, "--json"))["checklist"]}
+
+
+def observe(ids):
+    """o then y/n/u in the verification view: the answer is the verifier's."""
+    ids["d"] = cli("report", "add", "--location", "Mission St and 24th", "--what",
+                   "two vans and agents", "--area", "Mission")
+    cli("verifier", "add", "--name", "Rosa M.", "--contact", "+14155550101", "--areas", "mission")
+    cli("verifier", "add", "--name", "Luis", "--contact", "@luis_obs", "--areas", "mission")
+    # Two out on the report: Rosa on scene, Luis only assigned; o takes Rosa.
+    rosa = cli("assign", ids["d"], "Rosa M.").splitlines()[0]
+    for st in ("acknowledged", "en_route", "on_scene"):
+        cli("assignment", "set", rosa, st)
+    cli("assign", ids["d"], "Luis")
+    c = R.console(["--db", DB, "--as", "tester"])
+
+    @test
+    def observe_key():
+        """o then y records the selected item as the verifier's, relayed by the dispatcher"""
+        c.wait_for("two vans and agents")
+        c.keys("/")
+        c.text("two vans")
+        c.keys("Enter")
+        c.wait_for("1 found")
+        c.keys("v")
+        s = c.wait_for("Checklist", "o verifier's")
+        # The selection starts on first-hand; vehicles is five down.
+        c.keys("j", "j", "j", "j", "j", "o")
+        s = c.wait_for("Rosa M. (verifier) answers: y yes")
+        assert "[y] Several vehicles" not in s, s
+        c.keys("y")
+        s = c.wait_for("Rosa M.: Several vehicles parked haphazardly — yes (relayed by tester)")
+        row = [l for l in s.splitlines() if "Several vehicles" in l and "[y]" in l]
+        assert row and "verifier:Rosa M." in row[0], s
+        item = checklist(ids["d"])["vehicles"]
+        assert item["state"] == "yes", item
+        assert item["by"] == "verifier:Rosa M. (tester)", item
+        ev = [json.loads(l) for l in cli("events", "--report", ids["d"], "--json").splitlines()]
+        # The timeline has it as hers, and it counts as her check-in (Rosa's, not Luis's).
+        assert any(e["kind"] == "check.set" and e["actor"] == "verifier:Rosa M. (tester)"
+                   and e["detail"]["item"] == "vehicles" for e in ev), ev
+        assert any(e["kind"] == "assignment.checkin" and e["detail"]["assignment_id"] == rosa
+                   for e in ev), ev
+        # The next y is the dispatcher's own again.
+        c.keys("y")
+        s = c.wait_for("[y] Tents or a staging area")
+        assert checklist(ids["d"])["staging"]["by"] == "tester", s
+
+    @test
+    def observe_cancel():
+        """Esc after o cancels: nothing is recorded"""
+        c.keys("o")
+        c.wait_for("Rosa M. (verifier) answers:")
+        c.keys("Escape")
+        c.wait_for("o verifier's")
+        c.wait_for("Checklist")
+        assert checklist(ids["d"])["buses"]["state"] == "unknown"
+        c.keys("Escape")
+        c.wait_for("What was seen")
+        c.keys("Escape")
+
+    @test
+    def observe_nobody_out():
+        """o on a report nobody is out on says so and records nothing"""
+        c.keys("/")
+        c.text("SUVs")
+        c.keys("Enter")
+        c.wait_for("1 found")
+        c.keys("v")
+        s = c.wait_for("Checklist", "y/n/u answer · N note")
+        before = checklist(ids["a"])
+        c.keys("o")
+        c.wait_for("no verifier is out on this report: y/n/u record your own answer")
+        c.keys("y")  # the dispatcher's own answer, as before
+        c.wait_for("no verifier is out", gone=True)
+        after = checklist(ids["a"])
+        changed = [k for k in after if after[k] != before[k]]
+        assert len(changed) == 1 and after[changed[0]]["by"] == "tester", (before, after)
+        assert not any(i["by"] and i["by"].startswith("verifier:") for i in after.values()), after
 
 
 def run(c, ids):
