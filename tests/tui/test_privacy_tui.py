@@ -33,6 +33,8 @@ def cli(*args, env=None):
 def prepare():
     rid = cli("report", "add", "--location", "Hardware store on 5th", "--what",
               "three SUVs, men in vests", "--contact", "+1 555 867 5309")
+    # A person of the follow-up (sealed like the caller's contact; masked the same way).
+    cli("followup", "add", rid.strip(), "--name", "Xochitl Ramirez", "--phone", "+1 510 555 0187")
     pf = R.path("pass")
     with open(pf, "w", encoding="utf-8") as f:
         f.write(PASS + "\n")
@@ -65,8 +67,9 @@ def run(c):
     def locked_contact():
         """a report shows its caller as sealed while locked"""
         c.keys("Enter")
-        s = c.wait_for("Report:", "Caller (private)")
+        s = c.wait_for("Report:", "Caller (private)", "People (private)")
         assert "sealed" in s and "5309" not in s, s
+        assert "Xochitl" not in s and "0187" not in s, s
 
     @test
     def unlock_masked_reveal():
@@ -86,9 +89,10 @@ def run(c):
         c.keys("Enter")
         s = c.wait_for("personal data unlocked", "r: reveal")
         assert "5558675309" not in s and "•09" in s, s
+        assert "X•••" in s and "•87" in s and "Xochitl" not in s, s
         c.keys("r")
-        s = c.wait_for("+15558675309")
-        assert "r: reveal" not in s, s
+        s = c.wait_for("+15558675309", "Xochitl Ramirez")
+        assert "r: reveal" not in s and "+15105550187" in s, s
         c.keys("r")
         c.wait_for("r: reveal")
         c.keys("r")
