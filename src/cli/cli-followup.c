@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "vigia/i18n.h"
 #include "vigia/util.h"
 #include "vigia/app.h"
@@ -83,9 +85,13 @@ static int cli_followup_add(const struct cli_global *g, int argc, char **argv)
     if (app_person_add(a, &in, id, &err) != 0) {
         rc = cli_fail(err);
     } else {
-        if (json)
-            printf("{\"id\":\"%s\",\"report_id\":\"%s\"}\n", id, in.report_id);
-        else
+        if (json) {
+            json_t *o = json_pack("{s:s, s:s}", "id", id, "report_id", in.report_id);
+            char *j = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+            puts(j);
+            free(j);
+            json_decref(o);
+        } else
             puts(id);
         if (app_vault_state(a) == APP_VAULT_NONE)
             fprintf(stderr, "vigia: %s\n",

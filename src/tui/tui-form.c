@@ -210,7 +210,15 @@ static int tui_form_save(struct tui *t)
     t->sel = t->top = 0;
     tui_queue_fetch(t);
     tui_queue_select_id(t, id);
-    tui_set_msg(t, false, _("Report saved"));
+    /* Names and numbers of detained people belong in the sealed table (`vigia followup`). */
+    if (r.category == MODEL_CAT_DETENTION &&
+        (app_text_has_person_data(r.what) || app_text_has_person_data(r.location) ||
+         app_text_has_person_data(r.agency)))
+        tui_set_msg(t, true, "%s",
+                    _("Report saved; personal data in its text: record it with 'vigia followup "
+                      "add' (sealed)"));
+    else
+        tui_set_msg(t, false, _("Report saved"));
     tui_verify_offer_link(t, id);
     rc = TUI_HANDLED | TUI_DIRTY_ALL;
 out:
