@@ -757,7 +757,10 @@ void tui_verify_draw(struct tui *t)
     case TUI_V_CHECKLIST:
     default:
         list_title = _("Checklist");
-        if (v->observe)
+        if (v->observe && v->obs_name == NULL)
+            /* Released meanwhile: y/n/u after o still refuse rather than answer as you. */
+            keys = _("no verifier is out on this report: y/n/u record your own answer");
+        else if (v->observe)
             keys = NULL; /* the verifier's name, below */
         else if (v->obs_id[0] != '\0')
             /* TRANSLATORS: keep within 78 columns; o: the answer is the verifier's. */

@@ -68,7 +68,7 @@ def observe(ids):
     rosa = cli("assign", ids["d"], "Rosa M.").splitlines()[0]
     for st in ("acknowledged", "en_route", "on_scene"):
         cli("assignment", "set", rosa, st)
-    cli("assign", ids["d"], "Luis")
+    luis = cli("assign", ids["d"], "Luis").splitlines()[0]
     c = R.console(["--db", DB, "--as", "tester"])
 
     @test
@@ -111,6 +111,18 @@ def observe(ids):
         c.keys("Escape")
         c.wait_for("o verifier's")
         c.wait_for("Checklist")
+        assert checklist(ids["d"])["buses"]["state"] == "unknown"
+
+    @test
+    def observe_released():
+        """o, then both released elsewhere: y refuses instead of answering as the dispatcher"""
+        c.keys("o")
+        c.wait_for("Rosa M. (verifier) answers:")
+        cli("assignment", "set", rosa, "released")
+        cli("assignment", "set", luis, "declined")
+        c.wait_for("Rosa M. (verifier) answers:", gone=True)
+        c.keys("y")
+        c.wait_for("no verifier is out on this report: y/n/u record your own answer")
         assert checklist(ids["d"])["buses"]["state"] == "unknown"
         c.keys("Escape")
         c.wait_for("What was seen")
