@@ -155,7 +155,7 @@ static void tui_verify_load_observer(struct tui *t)
     if (have) {
         snprintf(v->obs_id, sizeof v->obs_id, "%s", best.id);
         if (app_verifier_find(t->app, best.verifier_id, &who, NULL) == 0) {
-            v->obs_name = xstrdup(who.name);
+            v->obs_name = xstrdup(who.name ? who.name : best.verifier_id);
             model_verifier_fini(&who);
         } else {
             v->obs_name = xstrdup(best.verifier_id);
