@@ -646,6 +646,36 @@ static void app_csv_row(struct buf *b, const struct model_report *r, bool person
     buf_adds(b, "\r\n");
 }
 
+/*
+ * The personal CSV row's last field: the report's people, "name (relation)
+ * phone A-number" joined by "; ". Replaces the row's CRLF and puts it back.
+ */
+static void app_csv_people(struct app *a, struct buf *b, const char *id)
+{
+    struct app_person *people = NULL;
+    struct buf f;
+    size_t n = 0;
+
+    b->len -= 2; /* the "\r\n" app_csv_row ended with */
+    buf_addc(b, ',');
+    if (app_person_list(a, id, true, &people, &n, NULL) == 0 && n > 0) {
+        buf_init(&f);
+        for (size_t i = 0; i < n; i++) {
+            buf_printf(&f, "%s%s (%s)", i ? "; " : "", people[i].name ? people[i].name : "",
+                       people[i].relation ? people[i].relation : "");
+            if (people[i].phone)
+                buf_printf(&f, " %s", people[i].phone);
+            if (people[i].a_number)
+                buf_printf(&f, " %s", people[i].a_number);
+        }
+        app_csv_text(b, f.data);
+        sodium_memzero(f.data, f.len);
+        buf_fini(&f);
+    }
+    app_people_free(&people, n);
+    buf_adds(b, "\r\n");
+}
+
 /* Add "people" (in full) to the JSON object in *line when report @id has any. */
 static void app_export_people(struct app *a, const char *id, char **line)
 {
@@ -696,7 +726,7 @@ int app_export(struct app *a, FILE *out, enum app_export_format format, bool per
     if (format == APP_EXPORT_CSV)
         buf_adds(&b, personal ? "id,received_at,observed_at,updated_at,expires_at,source,"
                                 "category,status,priority,location,area,what,agency,agents,"
-                                "vehicles,first_hand,lat,lon,created_by,contact\r\n"
+                                "vehicles,first_hand,lat,lon,created_by,contact,people\r\n"
                               : "id,received_at,observed_at,updated_at,expires_at,source,"
                                 "category,status,priority,location,area,what,agency,agents,"
                                 "vehicles,first_hand,lat,lon\r\n");
@@ -714,6 +744,8 @@ int app_export(struct app *a, FILE *out, enum app_export_format format, bool per
                 app_report_mask(&rows[i]);
             if (format == APP_EXPORT_CSV) {
                 app_csv_row(&b, &rows[i], personal, contact);
+                if (personal)
+                    app_csv_people(a, &b, rows[i].id);
             } else {
                 char *line = app_report_json(&rows[i], contact);
                 /* The people of a follow-up: only in a personal export (JSON only). */

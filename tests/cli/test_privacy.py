@@ -546,7 +546,7 @@ def t_followup_people():
     no_followup_data(db, "after sealing")
     # Added while locked: sealed at once, with only the public key.
     ok(vigia(db, "followup", "add", rid, "--name", "Xochitl Sister", "--relation", "sibling",
-             "--phone", "+1 510 555 0187", env=env))
+             "--phone", "+1 510 555 0187", env=followup_env(now + 1000)))
     no_followup_data(db, "after a locked add")
     # Every personal cell of the op log is sealed.
     for col, v in sql(db, "SELECT col, value FROM " + OP_CELLS + " WHERE tbl = 'followup_people'"
@@ -586,6 +586,11 @@ def t_followup_people():
     fullx = json.loads(ok(vigia(db, "export", "--with-personal-data",
                                 env=env | WITH_PASS)).out.splitlines()[0])
     assert [p["name"] for p in fullx["people"]] == [FU_NAME, "Xochitl Sister"], fullx
+    fullc = list(csv.reader(io.StringIO(ok(vigia(db, "export", "--format", "csv",
+                                                 "--with-personal-data",
+                                                 env=env | WITH_PASS)).out)))
+    assert fullc[0][-1] == "people" and len(fullc[1]) == len(fullc[0]), fullc
+    assert fullc[1][-1].startswith(FU_NAME + " (detained) +15105550187 A-204-881-736; "), fullc
     # Remove: a tombstone without the personal data, history scrubbed.
     sister = full[1]["id"]
     ok(vigia(db, "followup", "remove", sister, env=env))
