@@ -787,19 +787,24 @@ static int store_vault_migrate(struct store *s, const unsigned char pk[32], size
         const char *tbl = store_vault_cols[c].table, *col = store_vault_cols[c].col;
         struct store_vault_item *items;
         size_t n;
-        /* Identifiers come from store_vault_cols, never from input. */
+        /*
+         * Identifiers come from store_vault_cols, never from input. An empty
+         * value (a purged one) stays empty, as store_write leaves it: sealed,
+         * the purge would take it for data and clear it again.
+         */
         char *rows_sql = xasprintf("SELECT id, %s FROM %s WHERE typeof(%s) = 'text'"
-                                   " AND substr(%s, 1, 3) <> '" VAULT_PREFIX "'",
-                                   col, tbl, col, col);
+                                   " AND %s <> '' AND substr(%s, 1, 3) <> '" VAULT_PREFIX "'",
+                                   col, tbl, col, col, col);
         char *upd_sql = xasprintf("UPDATE %s SET %s = ? WHERE id = ?", tbl, col);
         /* The cell inside each row op's JSON (store-oplog.c); the other cells stay. */
         char *ops_sql = xasprintf("SELECT seq, row_id, CAST(json_extract(cols, '$.%s') AS TEXT)"
                                   " FROM ops WHERE tbl = '%s'"
                                   " AND json_extract(cols, '$.%s') IS NOT NULL"
                                   " AND (json_type(cols, '$.%s') <> 'text'"
-                                  " OR substr(json_extract(cols, '$.%s'), 1, 3) <> '" VAULT_PREFIX
-                                  "')",
-                                  col, tbl, col, col, col);
+                                  " OR (json_extract(cols, '$.%s') <> ''"
+                                  " AND substr(json_extract(cols, '$.%s'), 1, 3) <> '" VAULT_PREFIX
+                                  "'))",
+                                  col, tbl, col, col, col, col);
         char *ops_upd =
             xasprintf("UPDATE ops SET cols = json_replace(cols, '$.%s', ?) WHERE seq = ?", col);
 

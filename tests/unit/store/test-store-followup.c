@@ -167,23 +167,39 @@ static void test_sealed_under_vault(void **state)
 
 static void test_sealed_by_first_passphrase(void **state)
 {
-    char *path, *err = NULL, *v, id[ULID_LEN + 1];
+    char *path, *err = NULL, *v, *sql, id[ULID_LEN + 1], gone[ULID_LEN + 1];
     struct store *s = open_new(&path);
     size_t m = 0;
 
     (void)state;
-    add_report(s, REPORT, "new", 1000);
+    add_report(s, REPORT, "closed", 1000);
+    add_person(s, REPORT, gone);
+    assert_int_equal(store_person_remove(s, gone, "tester", &err), STORE_OK);
     add_person(s, REPORT, id);
-    v = raw_text(path, "SELECT name FROM followup_people");
+    sql = xasprintf("SELECT name FROM followup_people WHERE id = '%s'", id);
+    v = raw_text(path, sql);
     assert_string_equal(v, NAME);
     free(v);
     assert_true(plain_ops(path) > 0);
     assert_int_equal(store_vault_setup(s, PASS, &fast, &m, &err), STORE_OK);
     assert_true(m >= 10); /* five cells in the row, five in the op log */
-    v = raw_text(path, "SELECT name FROM followup_people");
+    v = raw_text(path, sql);
     assert_memory_equal(v, "vg:", 3);
     free(v);
+    free(sql);
     assert_int_equal(plain_ops(path), 0);
+    /* The removed person's empty name stays empty: nothing for the purge to clear again. */
+    sql = xasprintf("SELECT name FROM followup_people WHERE id = '%s'", gone);
+    v = raw_text(path, sql);
+    assert_string_equal(v, "");
+    free(v);
+    free(sql);
+    {
+        struct store_purge_windows w = {.followups_before = 2000};
+        struct store_purge_stats st;
+        assert_int_equal(store_purge(s, &w, "tester", &st, &err), STORE_OK);
+        assert_int_equal(st.people, 1); /* the sealed one only */
+    }
     store_free(&s);
     free(path);
 }
