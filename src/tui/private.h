@@ -114,6 +114,8 @@ attr_t tui_theme_attr(enum tui_role r);
 int tui_draw_text(WINDOW *w, int y, int x, int width, const char *s, attr_t attr, bool pad);
 /** Draw @n blanks at (y, x). */
 void tui_draw_blank(WINDOW *w, int y, int x, int n, attr_t attr);
+/** "4m ago", or "just now" under a minute; translated, newly allocated. */
+char *tui_ago(int64_t age_ms);
 /** Draw @s centred on row @y of @w. */
 void tui_draw_centred(WINDOW *w, int y, const char *s, attr_t attr);
 

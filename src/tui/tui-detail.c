@@ -33,12 +33,13 @@ struct tui_item {
 /* "2026-11-22 10:42 (4m ago)"; caller frees. */
 static char *tui_when(const struct tui *t, int64_t ms)
 {
-    char local[24], age[8];
+    char local[24], *ago = tui_ago(t->now > ms ? t->now - ms : 0), *out;
 
     timeutil_local(ms, local);
-    timeutil_age(t->now > ms ? t->now - ms : 0, age);
     /* TRANSLATORS: a time and how long ago it was, e.g. "2026-11-22 10:42 (4m ago)". */
-    return xasprintf(_("%s (%s ago)"), local, age);
+    out = xasprintf(_("%s (%s)"), local, ago);
+    free(ago);
+    return out;
 }
 
 static const char *tui_tri(enum model_tri v)
@@ -232,7 +233,7 @@ static void tui_pane_draw(struct tui *t, WINDOW *w, const struct model_report *r
     int lines[5], lw = 0, y = y0;
     bool stale = app_report_is_stale(t->app, r, t->now);
     struct buf b;
-    char hhmm[8], age[8];
+    char hhmm[8];
 
     buf_init(&b);
     tui_join(&b, xstrdup(r->location));
@@ -247,10 +248,11 @@ static void tui_pane_draw(struct tui *t, WINDOW *w, const struct model_report *r
         tui_join(&b, xasprintf(_("equipment: %s"), r->vehicles));
     values[2] = buf_steal(&b);
     if (r->observed_at != 0) {
+        char *ago = tui_ago(t->now > r->observed_at ? t->now - r->observed_at : 0);
         timeutil_hhmm(r->observed_at, hhmm);
-        timeutil_age(t->now > r->observed_at ? t->now - r->observed_at : 0, age);
         /* TRANSLATORS: when it was seen, e.g. "10:42 (4m ago)". */
-        tui_join(&b, xasprintf(_("%s (%s ago)"), hhmm, age));
+        tui_join(&b, xasprintf(_("%s (%s)"), hhmm, ago));
+        free(ago);
     } else {
         tui_join(&b, xstrdup(_("unknown")));
     }

@@ -13,6 +13,7 @@
 
 #include <curses.h>
 
+#include "vigia/i18n.h"
 #include "vigia/util.h"
 #include "vigia/text.h"
 
@@ -98,4 +99,16 @@ int tui_wrap(const char *s, int width, void (*line)(const char *text, void *data
         p = nl + 1;
     }
     return c.n;
+}
+
+char *tui_ago(int64_t age_ms)
+{
+    char age[8];
+
+    if (age_ms < 60000)
+        /* TRANSLATORS: how long ago, under a minute. */
+        return xstrdup(_("just now"));
+    timeutil_age(age_ms, age);
+    /* TRANSLATORS: how long ago, e.g. "4m ago" (the age is already short: 4m, 2h, 3d). */
+    return xasprintf(_("%s ago"), age);
 }

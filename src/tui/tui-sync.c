@@ -120,7 +120,6 @@ char *tui_sync_label(struct tui *t)
     struct tui_sync *s = t->sync;
     const struct app_sync_status *st;
     struct buf b;
-    char age[8];
 
     if (s == NULL || s->sync == NULL || !s->have_last)
         return NULL;
@@ -138,9 +137,10 @@ char *tui_sync_label(struct tui *t)
         /* TRANSLATORS: ops of this device waiting to go to the relay. */
         buf_printf(&b, _(" %lld waiting"), (long long)st->pending);
     if (st->last_ok > 0 && !st->online) {
-        timeutil_age(t->now - st->last_ok, age);
-        /* TRANSLATORS: time since the last exchange with the relay, e.g. "5m". */
-        buf_printf(&b, _(" synced %s ago"), age);
+        char *ago = tui_ago(t->now - st->last_ok);
+        /* TRANSLATORS: time since the last exchange with the relay: "4m ago", "just now". */
+        buf_printf(&b, _(" synced %s"), ago);
+        free(ago);
     }
     if (st->refused > 0)
         buf_printf(&b, _(" %lld refused"), (long long)st->refused);

@@ -90,7 +90,10 @@ def _():
     c.keys("g")
     time.sleep(0.2)
     c.keys("Enter")
-    c.wait_for("Esc")
+    s = c.wait_for("Esc", "Received")
+    # A report taken a moment ago was received "just now", never "now ago".
+    received = [line for line in s.splitlines() if "Received" in line]
+    assert received and "(just now)" in received[0] and "now ago" not in s, s
     c.keys("Escape")
     c.wait_for("? help")
     c.keys("?")
