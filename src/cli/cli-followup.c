@@ -19,25 +19,6 @@
 
 #include "cli.h"
 
-/* A value for the flag at argv[*i] ("--x v" or "--x=v"); NULL when not this flag. */
-static const char *cli_followup_flag(int argc, char **argv, int *i, const char *flag, bool *missing)
-{
-    size_t n = strlen(flag);
-
-    *missing = false;
-    if (strncmp(argv[*i], flag, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = true;
-        return NULL;
-    }
-    return argv[++*i];
-}
-
 static int cli_followup_add(const struct cli_global *g, int argc, char **argv)
 {
     static const char *const flags[] = {"--name",     "--relation", "--phone",
@@ -56,7 +37,7 @@ static int cli_followup_add(const struct cli_global *g, int argc, char **argv)
             continue;
         }
         for (size_t f = 0; f < UTIL_ARRAY_LEN(flags) && !matched && !missing; f++) {
-            const char *v = cli_followup_flag(argc, argv, &i, flags[f], &missing);
+            const char *v = cli_flag(argc, argv, &i, flags[f], &missing);
             if (v != NULL) {
                 vals[f] = v;
                 matched = true;

@@ -22,24 +22,6 @@
 
 #include "cli.h"
 
-/* A value for --flag at argv[*i] ("--flag V" or "--flag=V"); NULL when not this flag. */
-static const char *cli_practice_flag(int argc, char **argv, int *i, const char *flag, bool *missing)
-{
-    size_t n = strlen(flag);
-
-    if (strncmp(argv[*i], flag, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = true;
-        return NULL;
-    }
-    return argv[++*i];
-}
-
 /* `vigia practice export INCIDENT [--out FILE]`: a closed real incident as a scenario. */
 static int cli_practice_export(const struct cli_global *g, int argc, char **argv)
 {
@@ -51,7 +33,7 @@ static int cli_practice_export(const struct cli_global *g, int argc, char **argv
     int rc;
 
     for (int i = 2; i < argc; i++) {
-        if ((v = cli_practice_flag(argc, argv, &i, "--out", &missing)) != NULL)
+        if ((v = cli_flag(argc, argv, &i, "--out", &missing)) != NULL)
             outp = v;
         else if (missing)
             return cli_usage_error(_("option %s needs a value"), argv[i]);
@@ -121,21 +103,21 @@ int cli_practice(const struct cli_global *g, int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "export") == 0)
         return cli_practice_export(g, argc, argv);
     for (int i = 1; i < argc; i++) {
-        if ((v = cli_practice_flag(argc, argv, &i, "--speed", &missing)) != NULL)
+        if ((v = cli_flag(argc, argv, &i, "--speed", &missing)) != NULL)
             speed = v;
-        else if ((v = cli_practice_flag(argc, argv, &i, "--answers", &missing)) != NULL)
+        else if ((v = cli_flag(argc, argv, &i, "--answers", &missing)) != NULL)
             answers = v;
-        else if ((v = cli_practice_flag(argc, argv, &i, "--debrief", &missing)) != NULL)
+        else if ((v = cli_flag(argc, argv, &i, "--debrief", &missing)) != NULL)
             debrief = v;
-        else if ((v = cli_practice_flag(argc, argv, &i, "--sandbox", &missing)) != NULL)
+        else if ((v = cli_flag(argc, argv, &i, "--sandbox", &missing)) != NULL)
             o.sandbox = v;
-        else if ((v = cli_practice_flag(argc, argv, &i, "--relay", &missing)) != NULL)
+        else if ((v = cli_flag(argc, argv, &i, "--relay", &missing)) != NULL)
             o.relay = v;
-        else if ((v = cli_practice_flag(argc, argv, &i, "--join", &missing)) != NULL)
+        else if ((v = cli_flag(argc, argv, &i, "--join", &missing)) != NULL)
             o.join = v;
-        else if ((v = cli_practice_flag(argc, argv, &i, "--trainees", &missing)) != NULL)
+        else if ((v = cli_flag(argc, argv, &i, "--trainees", &missing)) != NULL)
             trainees = v;
-        else if ((v = cli_practice_flag(argc, argv, &i, "--wait", &missing)) != NULL)
+        else if ((v = cli_flag(argc, argv, &i, "--wait", &missing)) != NULL)
             wait = v;
         else if (missing)
             return cli_usage_error(_("option %s needs a value"), argv[i]);

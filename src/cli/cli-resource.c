@@ -19,25 +19,6 @@
 
 #include "cli.h"
 
-/* A value for the flag at argv[*i] ("--x v" or "--x=v"); NULL when not this flag. */
-static const char *cli_resource_flag(int argc, char **argv, int *i, const char *flag, bool *missing)
-{
-    size_t n = strlen(flag);
-
-    *missing = false;
-    if (strncmp(argv[*i], flag, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = true;
-        return NULL;
-    }
-    return argv[++*i];
-}
-
 /* `resource add` flag -> model_resource_set key. */
 static const struct {
     const char *flag;
@@ -168,7 +149,7 @@ static int cli_resource_add(const struct cli_global *g, int argc, char **argv)
 {
     struct model_resource r;
     struct app *a = NULL;
-    bool json = false, missing;
+    bool json = false, missing = false;
     char *err = NULL;
     const char *v;
     int rc = 1;
@@ -181,7 +162,7 @@ static int cli_resource_add(const struct cli_global *g, int argc, char **argv)
             continue;
         }
         for (k = 0; k < UTIL_ARRAY_LEN(cli_resource_flags); k++) {
-            v = cli_resource_flag(argc, argv, &i, cli_resource_flags[k].flag, &missing);
+            v = cli_flag(argc, argv, &i, cli_resource_flags[k].flag, &missing);
             if (v != NULL || missing)
                 break;
         }
@@ -259,7 +240,7 @@ static int cli_resource_search(const struct cli_global *g, int argc, char **argv
     struct buf text;
     struct app *a;
     size_t n = 0, nsample = 0;
-    bool json = false, missing;
+    bool json = false, missing = false;
     char *err = NULL;
     const char *v;
     int64_t now = timeutil_now_ms();
@@ -270,15 +251,12 @@ static int cli_resource_search(const struct cli_global *g, int argc, char **argv
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0) {
             json = true;
-        } else if ((v = cli_resource_flag(argc, argv, &i, "--need", &missing)) != NULL ||
-                   (!missing &&
-                    (v = cli_resource_flag(argc, argv, &i, "--service", &missing)) != NULL)) {
+        } else if ((v = cli_flag(argc, argv, &i, "--need", &missing)) != NULL ||
+                   (!missing && (v = cli_flag(argc, argv, &i, "--service", &missing)) != NULL)) {
             q.need = v;
-        } else if (!missing &&
-                   (v = cli_resource_flag(argc, argv, &i, "--language", &missing)) != NULL) {
+        } else if (!missing && (v = cli_flag(argc, argv, &i, "--language", &missing)) != NULL) {
             q.language = v;
-        } else if (!missing &&
-                   (v = cli_resource_flag(argc, argv, &i, "--area", &missing)) != NULL) {
+        } else if (!missing && (v = cli_flag(argc, argv, &i, "--area", &missing)) != NULL) {
             q.area = v;
         } else if (missing) {
             buf_fini(&text);
@@ -415,13 +393,12 @@ static int cli_refer(const struct cli_global *g, int argc, char **argv)
     int64_t remind_ms = 0;
     struct app *a;
     char *err = NULL;
-    bool missing;
+    bool missing = false;
 
     for (int i = 1; i < argc; i++) {
-        if ((v = cli_resource_flag(argc, argv, &i, "--note", &missing)) != NULL) {
+        if ((v = cli_flag(argc, argv, &i, "--note", &missing)) != NULL) {
             note = v;
-        } else if (!missing &&
-                   (v = cli_resource_flag(argc, argv, &i, "--remind", &missing)) != NULL) {
+        } else if (!missing && (v = cli_flag(argc, argv, &i, "--remind", &missing)) != NULL) {
             remind = v;
         } else if (missing) {
             return cli_usage_error(_("option %s needs a value"), argv[i]);
@@ -491,10 +468,10 @@ static int cli_resource_followup_done(const struct cli_global *g, int argc, char
     const char *id = NULL, *note = NULL, *v;
     struct app *a;
     char *err = NULL;
-    bool missing;
+    bool missing = false;
 
     for (int i = 2; i < argc; i++) {
-        if ((v = cli_resource_flag(argc, argv, &i, "--note", &missing)) != NULL)
+        if ((v = cli_flag(argc, argv, &i, "--note", &missing)) != NULL)
             note = v;
         else if (missing)
             return cli_usage_error(_("option %s needs a value"), argv[i]);

@@ -24,25 +24,6 @@
 
 #include "cli.h"
 
-/* A value for the flag at argv[*i] ("--x v" or "--x=v"); NULL when not this flag. */
-static const char *cli_roster_flag(int argc, char **argv, int *i, const char *flag, bool *missing)
-{
-    size_t n = strlen(flag);
-
-    *missing = false;
-    if (strncmp(argv[*i], flag, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = true;
-        return NULL;
-    }
-    return argv[++*i];
-}
-
 /* Parse the flags of a subcommand: @names (NULL-terminated; those ending in '=' take values). */
 struct cli_roster_opts {
     const char *vals[16];
@@ -59,12 +40,12 @@ static int cli_roster_parse(int argc, char **argv, int first, const char *const 
         bool taken = false;
         for (int k = 0; names[k] != NULL; k++) {
             size_t n = strlen(names[k]);
-            bool missing;
+            bool missing = false;
             if (names[k][n - 1] == '=') {
                 char flag[48];
                 const char *v;
                 snprintf(flag, sizeof flag, "%.*s", (int)(n - 1), names[k]);
-                v = cli_roster_flag(argc, argv, &i, flag, &missing);
+                v = cli_flag(argc, argv, &i, flag, &missing);
                 if (missing)
                     return cli_usage_error(_("option %s needs a value"), flag);
                 if (v != NULL) {

@@ -92,24 +92,6 @@ int cli_sms(const struct cli_global *g, int argc, char **argv)
 
 /* ---- shared helpers ----------------------------------------------------------- */
 
-/* A value for the flag at argv[*i] ("--x v" or "--x=v"); NULL if not this flag. */
-static const char *cli_send_flag(int argc, char **argv, int *i, const char *flag, bool *missing)
-{
-    size_t n = strlen(flag);
-
-    if (strncmp(argv[*i], flag, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = true;
-        return NULL;
-    }
-    return argv[++*i];
-}
-
 static void cli_send_print_json(json_t *o)
 {
     char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -133,11 +115,11 @@ static int cli_subscriber(const struct cli_global *g, int argc, char **argv)
         char id[ULID_LEN + 1];
         bool merged, missing = false;
         for (int i = 2; i < argc; i++) {
-            if ((v = cli_send_flag(argc, argv, &i, "--channel", &missing)) != NULL)
+            if ((v = cli_flag(argc, argv, &i, "--channel", &missing)) != NULL)
                 channel = v;
-            else if ((v = cli_send_flag(argc, argv, &i, "--language", &missing)) != NULL)
+            else if ((v = cli_flag(argc, argv, &i, "--language", &missing)) != NULL)
                 lang = v;
-            else if ((v = cli_send_flag(argc, argv, &i, "--area", &missing)) != NULL)
+            else if ((v = cli_flag(argc, argv, &i, "--area", &missing)) != NULL)
                 areas = v;
             else if (missing)
                 return cli_usage_error(_("option %s needs a value"), argv[i]);
@@ -189,9 +171,9 @@ static int cli_subscriber(const struct cli_global *g, int argc, char **argv)
         const char *channel = "sms", *from = NULL, *text = NULL, *v;
         bool missing = false, out;
         for (int i = 2; i < argc; i++) {
-            if ((v = cli_send_flag(argc, argv, &i, "--channel", &missing)) != NULL)
+            if ((v = cli_flag(argc, argv, &i, "--channel", &missing)) != NULL)
                 channel = v;
-            else if ((v = cli_send_flag(argc, argv, &i, "--from", &missing)) != NULL)
+            else if ((v = cli_flag(argc, argv, &i, "--from", &missing)) != NULL)
                 from = v;
             else if (missing)
                 return cli_usage_error(_("option %s needs a value"), argv[i]);
@@ -332,19 +314,19 @@ static int cli_broadcast_draft(const struct cli_global *g, int argc, char **argv
             d.urgent = true;
         else if (strcmp(argv[i], "--all-areas") == 0)
             d.all_areas = true;
-        else if ((v = cli_send_flag(argc, argv, &i, "--report", &missing)) != NULL) {
+        else if ((v = cli_flag(argc, argv, &i, "--report", &missing)) != NULL) {
             if (reports.len)
                 buf_addc(&reports, ',');
             buf_adds(&reports, v);
-        } else if ((v = cli_send_flag(argc, argv, &i, "--template", &missing)) != NULL)
+        } else if ((v = cli_flag(argc, argv, &i, "--template", &missing)) != NULL)
             d.template_name = v;
-        else if ((v = cli_send_flag(argc, argv, &i, "--language", &missing)) != NULL)
+        else if ((v = cli_flag(argc, argv, &i, "--language", &missing)) != NULL)
             d.languages = v;
-        else if ((v = cli_send_flag(argc, argv, &i, "--area", &missing)) != NULL)
+        else if ((v = cli_flag(argc, argv, &i, "--area", &missing)) != NULL)
             d.areas = v;
-        else if ((v = cli_send_flag(argc, argv, &i, "--channel", &missing)) != NULL)
+        else if ((v = cli_flag(argc, argv, &i, "--channel", &missing)) != NULL)
             d.channels = v;
-        else if ((v = cli_send_flag(argc, argv, &i, "--follow-up", &missing)) != NULL)
+        else if ((v = cli_flag(argc, argv, &i, "--follow-up", &missing)) != NULL)
             d.follow_up = v;
         else {
             buf_fini(&reports);
@@ -437,11 +419,11 @@ static int cli_broadcast(const struct cli_global *g, int argc, char **argv)
             json = true;
         else if (strcmp(argv[i], "--use-gsm7") == 0)
             gsm7 = true;
-        else if ((v = cli_send_flag(argc, argv, &i, "--language", &missing)) != NULL)
+        else if ((v = cli_flag(argc, argv, &i, "--language", &missing)) != NULL)
             lang = v;
-        else if ((v = cli_send_flag(argc, argv, &i, "--text", &missing)) != NULL)
+        else if ((v = cli_flag(argc, argv, &i, "--text", &missing)) != NULL)
             text = v;
-        else if ((v = cli_send_flag(argc, argv, &i, "--reason", &missing)) != NULL)
+        else if ((v = cli_flag(argc, argv, &i, "--reason", &missing)) != NULL)
             reason = v;
         else if (missing)
             return cli_usage_error(_("option %s needs a value"), argv[i]);

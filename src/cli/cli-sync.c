@@ -27,25 +27,6 @@ static void cli_sync_on_signal(int sig)
     cli_sync_stop = 1;
 }
 
-/* "--flag VALUE" or "--flag=VALUE" at argv[*i]; NULL when argv[*i] is not @flag. */
-static const char *cli_sync_value(int argc, char **argv, int *i, const char *flag, bool *missing)
-{
-    size_t n = strlen(flag);
-
-    *missing = false;
-    if (strncmp(argv[*i], flag, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = true;
-        return NULL;
-    }
-    return argv[++*i];
-}
-
 /* One line of status; @live: the relay was asked just now (else online is unknown). */
 static void cli_sync_print_status(const struct app_sync_status *st, bool live)
 {
@@ -80,8 +61,8 @@ int cli_network(const struct cli_global *g, int argc, char **argv)
     if (strcmp(sub, "create") == 0) {
         const char *relay = NULL;
         for (int i = 2; i < argc; i++) {
-            bool missing;
-            const char *v = cli_sync_value(argc, argv, &i, "--relay", &missing);
+            bool missing = false;
+            const char *v = cli_flag(argc, argv, &i, "--relay", &missing);
             if (v != NULL)
                 relay = v;
             else
@@ -101,8 +82,8 @@ int cli_network(const struct cli_global *g, int argc, char **argv)
     } else if (strcmp(sub, "join") == 0) {
         const char *invite = NULL, *name = NULL;
         for (int i = 2; i < argc; i++) {
-            bool missing;
-            const char *v = cli_sync_value(argc, argv, &i, "--name", &missing);
+            bool missing = false;
+            const char *v = cli_flag(argc, argv, &i, "--name", &missing);
             if (v != NULL)
                 name = v;
             else if (argv[i][0] != '-' && invite == NULL)
@@ -136,8 +117,8 @@ int cli_network(const struct cli_global *g, int argc, char **argv)
         size_t nremove = 0;
         int64_t epoch;
         for (int i = 2; i < argc; i++) {
-            bool missing;
-            const char *v = cli_sync_value(argc, argv, &i, "--remove", &missing);
+            bool missing = false;
+            const char *v = cli_flag(argc, argv, &i, "--remove", &missing);
             if (v == NULL) {
                 free(remove);
                 return cli_network_usage();

@@ -19,25 +19,6 @@
 
 #include "cli.h"
 
-/* A value for the flag at argv[*i] ("--x v" or "--x=v"), or NULL when this is another flag. */
-static const char *cli_verify_flag(int argc, char **argv, int *i, const char *flag, bool *missing)
-{
-    size_t n = strlen(flag);
-
-    *missing = false;
-    if (strncmp(argv[*i], flag, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = true;
-        return NULL;
-    }
-    return argv[++*i];
-}
-
 static int cli_verify_time(const char *flag, const char *v, int64_t *out)
 {
     if (timeutil_parse(v, timeutil_now_ms(), out) != 0)
@@ -100,10 +81,10 @@ static int cli_check(const struct cli_global *g, int argc, char **argv)
     enum model_tri t;
     struct app *a;
     char *err = NULL;
-    bool missing;
+    bool missing = false;
 
     for (int i = 1; i < argc; i++) {
-        if ((v = cli_verify_flag(argc, argv, &i, "--note", &missing)) != NULL) {
+        if ((v = cli_flag(argc, argv, &i, "--note", &missing)) != NULL) {
             note = v;
         } else if (missing) {
             return cli_usage_error(_("option %s needs a value"), "--note");
@@ -144,10 +125,10 @@ static int cli_status(const struct cli_global *g, int argc, char **argv)
     struct app *a;
     struct app_verification before;
     char *err = NULL;
-    bool missing;
+    bool missing = false;
 
     for (int i = 1; i < argc; i++) {
-        if ((v = cli_verify_flag(argc, argv, &i, "--note", &missing)) != NULL) {
+        if ((v = cli_flag(argc, argv, &i, "--note", &missing)) != NULL) {
             note = v;
         } else if (missing) {
             return cli_usage_error(_("option %s needs a value"), "--note");
@@ -258,7 +239,7 @@ static int cli_nearby(const struct cli_global *g, int argc, char **argv)
 static int cli_search(const struct cli_global *g, int argc, char **argv)
 {
     struct buf q;
-    bool json = false, missing;
+    bool json = false, missing = false;
     int64_t since = 0, until = 0;
     long limit = 20;
     const char *v;
@@ -272,13 +253,13 @@ static int cli_search(const struct cli_global *g, int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0) {
             json = true;
-        } else if ((v = cli_verify_flag(argc, argv, &i, "--since", &missing)) != NULL) {
+        } else if ((v = cli_flag(argc, argv, &i, "--since", &missing)) != NULL) {
             if ((rc = cli_verify_time("--since", v, &since)) != 0)
                 goto usage;
-        } else if (!missing && (v = cli_verify_flag(argc, argv, &i, "--until", &missing)) != NULL) {
+        } else if (!missing && (v = cli_flag(argc, argv, &i, "--until", &missing)) != NULL) {
             if ((rc = cli_verify_time("--until", v, &until)) != 0)
                 goto usage;
-        } else if (!missing && (v = cli_verify_flag(argc, argv, &i, "--limit", &missing)) != NULL) {
+        } else if (!missing && (v = cli_flag(argc, argv, &i, "--limit", &missing)) != NULL) {
             if (!util_parse_int(v, 1, 1000, &limit)) {
                 rc = cli_usage_error("%s", _("--limit needs a number from 1 to 1000"));
                 goto usage;
@@ -347,7 +328,7 @@ usage:
 static int cli_events(const struct cli_global *g, int argc, char **argv)
 {
     struct app_event_filter f = {.oldest_first = true};
-    bool json = false, missing;
+    bool json = false, missing = false;
     long limit = 1000;
     const char *v;
     struct app *a;
@@ -359,19 +340,19 @@ static int cli_events(const struct cli_global *g, int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0) {
             json = true;
-        } else if ((v = cli_verify_flag(argc, argv, &i, "--report", &missing)) != NULL) {
+        } else if ((v = cli_flag(argc, argv, &i, "--report", &missing)) != NULL) {
             f.report_id = v;
-        } else if (!missing && (v = cli_verify_flag(argc, argv, &i, "--by", &missing)) != NULL) {
+        } else if (!missing && (v = cli_flag(argc, argv, &i, "--by", &missing)) != NULL) {
             f.actor = v;
-        } else if (!missing && (v = cli_verify_flag(argc, argv, &i, "--kind", &missing)) != NULL) {
+        } else if (!missing && (v = cli_flag(argc, argv, &i, "--kind", &missing)) != NULL) {
             f.kind = v;
-        } else if (!missing && (v = cli_verify_flag(argc, argv, &i, "--since", &missing)) != NULL) {
+        } else if (!missing && (v = cli_flag(argc, argv, &i, "--since", &missing)) != NULL) {
             if ((rc = cli_verify_time("--since", v, &f.since)) != 0)
                 return rc;
-        } else if (!missing && (v = cli_verify_flag(argc, argv, &i, "--until", &missing)) != NULL) {
+        } else if (!missing && (v = cli_flag(argc, argv, &i, "--until", &missing)) != NULL) {
             if ((rc = cli_verify_time("--until", v, &f.until)) != 0)
                 return rc;
-        } else if (!missing && (v = cli_verify_flag(argc, argv, &i, "--limit", &missing)) != NULL) {
+        } else if (!missing && (v = cli_flag(argc, argv, &i, "--limit", &missing)) != NULL) {
             if (!util_parse_int(v, 1, 1000000, &limit))
                 return cli_usage_error("%s", _("--limit needs a number from 1 to 1000000"));
         } else if (missing) {

@@ -43,6 +43,23 @@ int cli_usage_error(const char *fmt, ...)
     return 2;
 }
 
+const char *cli_flag(int argc, char **argv, int *i, const char *flag, bool *missing)
+{
+    size_t n = strlen(flag);
+
+    if (strncmp(argv[*i], flag, n) != 0)
+        return NULL;
+    if (argv[*i][n] == '=')
+        return argv[*i] + n + 1;
+    if (argv[*i][n] != '\0')
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = true;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
 /* Point gettext at the build's translations when running uninstalled. */
 static void cli_i18n_init(const char *lang)
 {

@@ -24,6 +24,13 @@ struct app *cli_open(const struct cli_global *g, bool console);
 int cli_fail(char *msg);
 /** Print "vigia: MSG" (formatted) to stderr and return 2 (usage). */
 int cli_usage_error(const char *fmt, ...) UTIL_PRINTF(1, 2);
+/**
+ * The value of option @flag at argv[*i] ("--flag V" or "--flag=V"), moving *i
+ * onto the value; NULL when argv[*i] is another option, and NULL with
+ * *missing set to true when the value is missing. *missing is never set to
+ * false, so one flag over a chain of calls says whether any was missing.
+ */
+const char *cli_flag(int argc, char **argv, int *i, const char *flag, bool *missing);
 
 /** Subcommands: argv[0] is the subcommand's name. */
 int cli_report(const struct cli_global *g, int argc, char **argv);
