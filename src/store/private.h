@@ -76,6 +76,13 @@ void store_truncate_wal(struct store *s);
 int store_outbox_follow_tx(struct store *s, const char *assignment_id, const char *state,
                            char **err);
 /**
+ * Insert one assignment message @m as a queued outbox row with idempotency
+ * key (and id) @key; with @or_ignore a row with that key already there is
+ * kept as it is (store-outbox.c).
+ */
+int store_outbox_insert_msg(struct store *s, const struct store_outbox_msg *m, const char *key,
+                            bool or_ignore, char **err);
+/**
  * The op log (store-oplog.c). store_write() after sealing: the row, its FTS
  * entry when new, and one `ops` row for its cells.
  */

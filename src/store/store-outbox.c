@@ -46,28 +46,20 @@ void store_outbox_single_key(const char *assignment_id, const char *recipient_id
     free(scope);
 }
 
-int store_outbox_enqueue_tx(struct store *s, const struct store_outbox_msg *m, bool *added,
-                            char **err)
+int store_outbox_insert_msg(struct store *s, const struct store_outbox_msg *m, const char *key,
+                            bool or_ignore, char **err)
 {
-    char key[STORE_OUTBOX_KEY_LEN + 1];
-    sqlite3_stmt *st;
-    int rc;
-
-    *added = false;
-    if (s->depth == 0) {
-        util_seterr(err, "store_outbox_enqueue_tx outside a transaction");
-        return STORE_ERR_INVALID;
-    }
-    if (m->assignment_id == NULL || m->channel == NULL || m->body == NULL) {
-        util_seterr(err, "store_outbox_enqueue_tx: assignment, channel and body are needed");
-        return STORE_ERR_INVALID;
-    }
-    store_outbox_single_key(m->assignment_id, m->verifier_id, m->channel, key);
-    st = store_stmt(s,
-                    "INSERT OR IGNORE INTO outbox(id, assignment_id, verifier_id, channel,"
+    sqlite3_stmt *st = store_stmt(
+        s,
+        or_ignore ? "INSERT OR IGNORE INTO outbox(id, assignment_id, verifier_id, channel,"
+                    " idempotency_key, contact, language, body, state, attempts, not_before,"
+                    " updated_at) VALUES (?1, ?2, ?3, ?4, ?1, ?5, ?6, ?7, 'queued', 0, ?8, ?9)"
+                  : "INSERT INTO outbox(id, assignment_id, verifier_id, channel,"
                     " idempotency_key, contact, language, body, state, attempts, not_before,"
                     " updated_at) VALUES (?1, ?2, ?3, ?4, ?1, ?5, ?6, ?7, 'queued', 0, ?8, ?9)",
-                    err);
+        err);
+    int rc;
+
     if (st == NULL)
         return STORE_ERR_IO;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -82,8 +74,27 @@ int store_outbox_enqueue_tx(struct store *s, const struct store_outbox_msg *m, b
     rc = sqlite3_step(st);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    if (rc != SQLITE_DONE)
-        return store_fail(s, rc, "queueing a message", err);
+    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, rc, "queueing a message", err);
+}
+
+int store_outbox_enqueue_tx(struct store *s, const struct store_outbox_msg *m, bool *added,
+                            char **err)
+{
+    char key[STORE_OUTBOX_KEY_LEN + 1];
+    int rc;
+
+    *added = false;
+    if (s->depth == 0) {
+        util_seterr(err, "store_outbox_enqueue_tx outside a transaction");
+        return STORE_ERR_INVALID;
+    }
+    if (m->assignment_id == NULL || m->channel == NULL || m->body == NULL) {
+        util_seterr(err, "store_outbox_enqueue_tx: assignment, channel and body are needed");
+        return STORE_ERR_INVALID;
+    }
+    store_outbox_single_key(m->assignment_id, m->verifier_id, m->channel, key);
+    if ((rc = store_outbox_insert_msg(s, m, key, true, err)) != STORE_OK)
+        return rc;
     *added = sqlite3_changes(s->db) > 0;
     return STORE_OK;
 }

@@ -45,7 +45,6 @@ int store_outbox_resend_tx(struct store *s, const struct store_outbox_msg *m,
                            char key_out[STORE_OUTBOX_KEY_LEN + 1], char **err)
 {
     char key[STORE_OUTBOX_KEY_LEN + 1], nonce[ULID_LEN + 1], *scope;
-    sqlite3_stmt *st;
     bool busy = false;
     int rc;
 
@@ -68,27 +67,8 @@ int store_outbox_resend_tx(struct store *s, const struct store_outbox_msg *m,
     scope = xasprintf("assignment:%s:resend:%s", m->assignment_id, nonce);
     store_outbox_key(scope, m->verifier_id ? m->verifier_id : "", m->channel, key);
     free(scope);
-    st = store_stmt(s,
-                    "INSERT INTO outbox(id, assignment_id, verifier_id, channel,"
-                    " idempotency_key, contact, language, body, state, attempts, not_before,"
-                    " updated_at) VALUES (?1, ?2, ?3, ?4, ?1, ?5, ?6, ?7, 'queued', 0, ?8, ?9)",
-                    err);
-    if (st == NULL)
-        return STORE_ERR_IO;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, m->assignment_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, m->verifier_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, m->channel, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, m->contact, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, m->language, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, m->body, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 8, m->not_before);
-    sqlite3_bind_int64(st, 9, timeutil_now_ms());
-    rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    if (rc != SQLITE_DONE)
-        return store_fail(s, rc, "queueing a message", err);
+    if ((rc = store_outbox_insert_msg(s, m, key, false, err)) != STORE_OK)
+        return rc;
     if ((rc = store_outbox_follow_tx(s, m->assignment_id, "queued", err)) != STORE_OK)
         return rc;
     if (key_out != NULL)
