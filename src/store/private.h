@@ -112,6 +112,11 @@ int store_fts_inserted(struct store *s, const char *table, int64_t rowid,
 /** Personal column @i (for wipes): false past the last one. */
 bool store_vault_column(size_t i, const char **table, const char **col);
 
+/** "'confirmed', 'not_confirmed', …": the final statuses, for an IN list; newly allocated. */
+char *store_privacy_final_list(void);
+/** The first column of every row @sql gives with ?1 bound to @before; newly allocated. */
+int store_privacy_ids(struct store *s, const char *sql, int64_t before, char ***ids, size_t *n,
+                      char **err);
 /**
  * Scrub the values of earlier ops of one personal cell (store-privacy.c);
  * adds the number of ops changed to *count.

@@ -231,37 +231,18 @@ fail:
 
 int store_person_due(struct store *s, int64_t before, char ***ids, size_t *n, char **err)
 {
-    struct buf b;
-    sqlite3_stmt *st;
-    size_t cap = 0;
-    int rc;
+    char *final = store_privacy_final_list();
+    char *sql = xasprintf("SELECT p.id FROM followup_people p CROSS JOIN reports r"
+                          " ON r.id = p.report_id"
+                          " WHERE (p.name <> '' OR p.phone IS NOT NULL OR p.a_number IS NOT NULL"
+                          " OR p.where_held IS NOT NULL OR p.notes IS NOT NULL)"
+                          " AND coalesce(r.updated_at, r.received_at) < ?1 AND r.status IN (%s)",
+                          final);
+    int rc = store_privacy_ids(s, sql, before, ids, n, err);
 
-    *ids = NULL;
-    *n = 0;
-    /* The final statuses, from the model (names only: no input in this SQL). */
-    buf_init(&b);
-    buf_adds(&b, "SELECT p.id FROM followup_people p CROSS JOIN reports r ON r.id = p.report_id"
-                 " WHERE (p.name <> '' OR p.phone IS NOT NULL OR p.a_number IS NOT NULL"
-                 " OR p.where_held IS NOT NULL OR p.notes IS NOT NULL)"
-                 " AND coalesce(r.updated_at, r.received_at) < ?1 AND r.status IN (");
-    for (int i = 0, k = 0; i < MODEL_STATUS_COUNT; i++)
-        if (model_status_is_final((enum model_status)i))
-            buf_printf(&b, "%s'%s'", k++ ? ", " : "", model_status_name((enum model_status)i));
-    buf_adds(&b, ")");
-    st = store_stmt(s, b.data, err);
-    buf_fini(&b);
-    if (st == NULL)
-        return STORE_ERR_IO;
-    sqlite3_bind_int64(st, 1, before);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            *ids = xreallocarray(*ids, cap, sizeof **ids);
-        }
-        (*ids)[(*n)++] = store_col_text(st, 0);
-    }
-    store_stmt_done(st);
-    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, rc, "finding people to purge", err);
+    free(final);
+    free(sql);
+    return rc;
 }
 
 void store_person_fini(struct store_person *p)

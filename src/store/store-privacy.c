@@ -42,8 +42,7 @@ static int store_privacy_exec(struct store *s, const char *sql, char **err)
     return rc == SQLITE_OK ? STORE_OK : store_fail(s, rc, "privacy", err);
 }
 
-/* "'confirmed', 'not_confirmed', …": the final statuses, for an IN list. */
-static char *store_privacy_final_list(void)
+char *store_privacy_final_list(void)
 {
     struct buf b;
 
@@ -54,9 +53,8 @@ static char *store_privacy_final_list(void)
     return buf_steal(&b);
 }
 
-/* The first column of every row @sql gives with ?1 bound to @before; newly allocated. */
-static int store_privacy_ids(struct store *s, const char *sql, int64_t before, char ***ids,
-                             size_t *n, char **err)
+int store_privacy_ids(struct store *s, const char *sql, int64_t before, char ***ids, size_t *n,
+                      char **err)
 {
     sqlite3_stmt *st = store_stmt(s, sql, err);
     size_t cap = 0;
