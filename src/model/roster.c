@@ -68,7 +68,9 @@ const char *model_role_label(enum model_role r)
     return (unsigned)r < MODEL_ROLE_COUNT ? _(model_role_labels[r]) : "?";
 }
 
-char *model_roles_format(unsigned roles)
+/* The roles of @roles by @name, joined by @sep; newly allocated ("" when none). */
+static char *model_roles_join(unsigned roles, const char *sep,
+                              const char *(*name)(enum model_role r))
 {
     struct buf b;
 
@@ -77,25 +79,20 @@ char *model_roles_format(unsigned roles)
         if (!(roles & (1u << i)))
             continue;
         if (b.len > 0)
-            buf_addc(&b, ',');
-        buf_adds(&b, model_role_names[i]);
+            buf_adds(&b, sep);
+        buf_adds(&b, name((enum model_role)i));
     }
     return buf_steal(&b);
 }
 
+char *model_roles_format(unsigned roles)
+{
+    return model_roles_join(roles, ",", model_role_name);
+}
+
 char *model_roles_labels(unsigned roles)
 {
-    struct buf b;
-
-    buf_init(&b);
-    for (int i = 0; i < MODEL_ROLE_COUNT; i++) {
-        if (!(roles & (1u << i)))
-            continue;
-        if (b.len > 0)
-            buf_adds(&b, ", ");
-        buf_adds(&b, model_role_label((enum model_role)i));
-    }
-    return buf_steal(&b);
+    return model_roles_join(roles, ", ", model_role_label);
 }
 
 /* Trim ASCII blanks at both ends in place; returns the start. */

@@ -258,7 +258,7 @@ char *tui_privacy_contact(const struct tui *t, const char *report_id, const char
 {
     const struct tui_privacy *p = t->privacy;
     struct buf b;
-    size_t n, keep;
+    char *masked;
 
     if (contact == NULL)
         return NULL;
@@ -266,16 +266,10 @@ char *tui_privacy_contact(const struct tui *t, const char *report_id, const char
         app_vault_state(t->app) == APP_VAULT_LOCKED)
         return xstrdup(contact);
     /* "+15558675309" shows as "+•••••••••09": enough to tell two callers apart. */
-    n = strlen(contact);
-    keep = n > 6 ? 2 : 0;
+    masked = app_contact_mask(contact);
     buf_init(&b);
-    for (size_t i = 0; i < n - keep; i++) {
-        unsigned char c = (unsigned char)contact[i];
-        if ((c & 0xc0) == 0x80)
-            continue; /* one dot per character, not per byte */
-        buf_adds(&b, (i == 0 && (c == '+' || c == '@')) ? (c == '+' ? "+" : "@") : "•");
-    }
-    buf_adds(&b, contact + n - keep);
+    buf_adds(&b, masked);
+    free(masked);
     /* TRANSLATORS: after a masked contact; r is the key that shows it. */
     buf_printf(&b, "  %s", _("(r: reveal)"));
     return buf_steal(&b);
