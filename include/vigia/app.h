@@ -596,6 +596,8 @@ int app_person_list(struct app *a, const char *report_id, bool reveal, struct ap
                     size_t *n, char **err);
 /** Remove person @id: its personal data cleared (and scrubbed from the op log). */
 int app_person_remove(struct app *a, const char *id, char **err);
+/** A relation ("spouse") as people read it, translated; unknown ones as they are. */
+const char *app_relation_label(const char *relation);
 /** How many people report @report_id has. */
 int app_person_count(struct app *a, const char *report_id, size_t *n, char **err);
 void app_people_free(struct app_person **rows, size_t n);

@@ -25,6 +25,19 @@
 
 static const char *const app_relations[] = {"detained", "spouse",  "parent",
                                             "child",    "sibling", "other"};
+/* The same, as people read them (same order). */
+static const char *const app_relation_labels[] = {
+    /* TRANSLATORS: relations of people in a detention follow-up. */
+    N_("detained"), N_("spouse"), N_("parent"), N_("child"), N_("sibling"), N_("other"),
+};
+
+const char *app_relation_label(const char *relation)
+{
+    for (size_t i = 0; relation != NULL && i < UTIL_ARRAY_LEN(app_relations); i++)
+        if (strcmp(relation, app_relations[i]) == 0)
+            return _(app_relation_labels[i]);
+    return relation != NULL ? relation : "-";
+}
 
 char *app_a_number_normalise(const char *s, char **err)
 {

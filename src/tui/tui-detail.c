@@ -81,7 +81,7 @@ static char *tui_people(const struct tui *t, const char *id)
     } else {
         for (size_t i = 0; i < n; i++) {
             buf_printf(&b, "%s %s (%s)", i ? ";" : ":", p[i].name ? p[i].name : "-",
-                       p[i].relation ? p[i].relation : "-");
+                       app_relation_label(p[i].relation));
             if (p[i].phone)
                 buf_printf(&b, " %s", p[i].phone);
             if (p[i].a_number)
