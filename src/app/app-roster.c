@@ -105,6 +105,28 @@ static char *app_roster_dump(json_t *o)
     return s;
 }
 
+/*
+ * Write assignment @as and an event @kind with detail @d (taken) in one
+ * transaction; 0, or -1 with *err and nothing written.
+ */
+static int app_assignment_save(struct app *a, const struct model_assignment *as, const char *kind,
+                               json_t *d, char **err)
+{
+    char *detail = app_roster_dump(d);
+    int rc = -1;
+
+    if (store_begin(a->store, err) == STORE_OK) {
+        if (store_assignment_put_tx(a->store, as, err) != STORE_OK ||
+            store_event(a->store, a->actor, kind, as->report_id, detail, err) != STORE_OK ||
+            store_commit(a->store, err) != STORE_OK)
+            store_rollback(a->store);
+        else
+            rc = 0;
+    }
+    free(detail);
+    return rc;
+}
+
 /* ---- verifiers ------------------------------------------------------------ */
 
 /* NFC-normalise and check the text fields of @v; -1 with *err. */
@@ -1284,7 +1306,7 @@ int app_assignment_set(struct app *a, const char *id, enum model_assign_state to
 {
     struct model_assignment as;
     int64_t now = timeutil_now_ms();
-    char *why = NULL, *detail = NULL, *clean = NULL;
+    char *why = NULL, *clean = NULL;
     enum model_assign_state from;
     json_t *d;
     int rc = -1;
@@ -1322,20 +1344,9 @@ int app_assignment_set(struct app *a, const char *id, enum model_assign_state to
     json_object_set_new(d, "to", json_string(model_assign_state_name(to)));
     if (clean)
         json_object_set_new(d, "note", json_string(clean));
-    detail = app_roster_dump(d);
-    if (store_begin(a->store, err) != STORE_OK)
-        goto out;
-    if (store_assignment_put_tx(a->store, &as, err) != STORE_OK ||
-        store_event(a->store, a->actor, "assignment.state", as.report_id, detail, err) !=
-            STORE_OK ||
-        store_commit(a->store, err) != STORE_OK) {
-        store_rollback(a->store);
-        goto out;
-    }
-    rc = 0;
+    rc = app_assignment_save(a, &as, "assignment.state", d, err);
 out:
     free(clean);
-    free(detail);
     model_assignment_fini(&as);
     return rc;
 }
@@ -1344,7 +1355,6 @@ int app_assignment_checkin(struct app *a, const char *id, const char *note, char
 {
     struct model_assignment as;
     int64_t now = timeutil_now_ms();
-    char *detail = NULL;
     json_t *d;
     int rc = -1;
 
@@ -1367,19 +1377,8 @@ int app_assignment_checkin(struct app *a, const char *id, const char *note, char
     json_object_set_new(d, "state", json_string(model_assign_state_name(as.state)));
     if (note && *note)
         json_object_set_new(d, "note", json_string(note));
-    detail = app_roster_dump(d);
-    if (store_begin(a->store, err) != STORE_OK)
-        goto out;
-    if (store_assignment_put_tx(a->store, &as, err) != STORE_OK ||
-        store_event(a->store, a->actor, "assignment.checkin", as.report_id, detail, err) !=
-            STORE_OK ||
-        store_commit(a->store, err) != STORE_OK) {
-        store_rollback(a->store);
-        goto out;
-    }
-    rc = 0;
+    rc = app_assignment_save(a, &as, "assignment.checkin", d, err);
 out:
-    free(detail);
     model_assignment_fini(&as);
     return rc;
 }

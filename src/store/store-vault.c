@@ -683,6 +683,35 @@ static int store_vault_collect(struct store *s, const char *sql, bool with_seq,
 }
 
 /*
+ * Run @up ("... SET x = ?1 WHERE key = ?2") with @sealed (taken; NULL: the
+ * public key is damaged) for the row @row_id, or @seq when @row_id is NULL;
+ * counts it in *count.
+ */
+static int store_vault_put_sealed(struct store *s, sqlite3_stmt *up, char *sealed,
+                                  const char *row_id, int64_t seq, size_t *count, char **err)
+{
+    int rc;
+
+    if (sealed == NULL) {
+        util_seterr(err, _("database %s: the vault's public key is damaged"), s->path);
+        return STORE_ERR_CORRUPT;
+    }
+    sqlite3_bind_text(up, 1, sealed, -1, SQLITE_TRANSIENT);
+    if (row_id != NULL)
+        sqlite3_bind_text(up, 2, row_id, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_int64(up, 2, seq);
+    rc = sqlite3_step(up);
+    sqlite3_reset(up);
+    sqlite3_clear_bindings(up);
+    free(sealed);
+    if (rc != SQLITE_DONE)
+        return store_fail(s, rc, "sealing personal data", err);
+    (*count)++;
+    return STORE_OK;
+}
+
+/*
  * The outbox's copies of contacts (not synced), sealed as the contact of the
  * row they were copied from: "subscribers.contact" of subscriber_id for a
  * broadcast's rows, "verifiers.contact" of verifier_id for a message to a
@@ -690,20 +719,6 @@ static int store_vault_collect(struct store *s, const char *sql, bool with_seq,
  * plaintext ones to @pk, or with @reopen open every one with the current key
  * and seal it to @pk.
  */
-static bool store_vault_outbox_has_verifiers(struct store *s)
-{
-    sqlite3_stmt *st;
-    bool has = false;
-
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT 1 FROM pragma_table_info('outbox') WHERE name = 'verifier_id'",
-                           -1, &st, NULL) != SQLITE_OK)
-        return false;
-    has = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
-    return has;
-}
-
 static int store_vault_outbox(struct store *s, const unsigned char pk[32], bool reopen,
                               size_t *count, char **err)
 {
@@ -729,9 +744,6 @@ static int store_vault_outbox(struct store *s, const unsigned char pk[32], bool 
         struct store_vault_item *items;
         size_t n;
         sqlite3_stmt *up;
-        /* Messages to verifiers share the outbox where the schema has them (store-outbox.c). */
-        if (k > 0 && !store_vault_outbox_has_verifiers(s))
-            break;
         rc = store_vault_collect(s, reopen ? kinds[k].reopen_sql : kinds[k].sql, true, &items, &n,
                                  err);
         if (rc != STORE_OK)
@@ -756,21 +768,7 @@ static int store_vault_outbox(struct store *s, const unsigned char pk[32], bool 
                 sodium_memzero(plain, strlen(plain));
                 free(plain);
             }
-            if (sealed == NULL) {
-                util_seterr(err, _("database %s: the vault's public key is damaged"), s->path);
-                rc = STORE_ERR_CORRUPT;
-                break;
-            }
-            sqlite3_bind_text(up, 1, sealed, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_int64(up, 2, items[i].seq);
-            int st = sqlite3_step(up);
-            sqlite3_reset(up);
-            sqlite3_clear_bindings(up);
-            free(sealed);
-            if (st != SQLITE_DONE)
-                rc = store_fail(s, st, "sealing personal data", err);
-            else
-                (*count)++;
+            rc = store_vault_put_sealed(s, up, sealed, NULL, items[i].seq, count, err);
         }
         store_vault_items_free(items, n);
     }
@@ -797,14 +795,14 @@ static int store_vault_migrate(struct store *s, const unsigned char pk[32], size
                                    col, tbl, col, col, col);
         char *upd_sql = xasprintf("UPDATE %s SET %s = ? WHERE id = ?", tbl, col);
         /* The cell inside each row op's JSON (store-oplog.c); the other cells stay. */
-        char *ops_sql = xasprintf("SELECT seq, row_id, CAST(json_extract(cols, '$.%s') AS TEXT)"
-                                  " FROM ops WHERE tbl = '%s'"
-                                  " AND json_extract(cols, '$.%s') IS NOT NULL"
-                                  " AND (json_type(cols, '$.%s') <> 'text'"
-                                  " OR (json_extract(cols, '$.%s') <> ''"
-                                  " AND substr(json_extract(cols, '$.%s'), 1, 3) <> '" VAULT_PREFIX
-                                  "'))",
-                                  col, tbl, col, col, col, col);
+        char *ops_sql =
+            xasprintf("SELECT seq, row_id, CAST(json_extract(cols, '$.%s') AS TEXT)"
+                      " FROM ops WHERE tbl = '%s'"
+                      " AND json_extract(cols, '$.%s') IS NOT NULL"
+                      " AND (json_type(cols, '$.%s') <> 'text'"
+                      " OR (json_extract(cols, '$.%s') <> ''"
+                      " AND substr(json_extract(cols, '$.%s'), 1, 3) <> '" VAULT_PREFIX "'))",
+                      col, tbl, col, col, col, col);
         char *ops_upd =
             xasprintf("UPDATE ops SET cols = json_replace(cols, '$.%s', ?) WHERE seq = ?", col);
 
@@ -812,8 +810,7 @@ static int store_vault_migrate(struct store *s, const unsigned char pk[32], size
             rc = store_vault_collect(s, pass == 0 ? rows_sql : ops_sql, pass == 1, &items, &n, err);
             if (rc != STORE_OK)
                 break;
-            sqlite3_stmt *up =
-                store_stmt(s, pass == 0 ? upd_sql : ops_upd, err);
+            sqlite3_stmt *up = store_stmt(s, pass == 0 ? upd_sql : ops_upd, err);
             for (size_t i = 0; i < n && rc == STORE_OK; i++) {
                 char *sealed;
                 if (up == NULL) {
@@ -821,19 +818,8 @@ static int store_vault_migrate(struct store *s, const unsigned char pk[32], size
                     break;
                 }
                 sealed = store_vault_seal_with(pk, tbl, col, items[i].row_id, items[i].value);
-                sqlite3_bind_text(up, 1, sealed, -1, SQLITE_TRANSIENT);
-                if (pass == 0)
-                    sqlite3_bind_text(up, 2, items[i].row_id, -1, SQLITE_STATIC);
-                else
-                    sqlite3_bind_int64(up, 2, items[i].seq);
-                int st = sqlite3_step(up);
-                sqlite3_reset(up);
-                sqlite3_clear_bindings(up);
-                free(sealed);
-                if (st != SQLITE_DONE)
-                    rc = store_fail(s, st, "sealing personal data", err);
-                else
-                    (*migrated)++;
+                rc = store_vault_put_sealed(s, up, sealed, pass == 0 ? items[i].row_id : NULL,
+                                            items[i].seq, migrated, err);
             }
             store_vault_items_free(items, n);
         }
