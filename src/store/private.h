@@ -109,6 +109,12 @@ int store_oplog_insert(struct store *s, uint64_t hlc, const char *device, const 
  */
 int store_fts_inserted(struct store *s, const char *table, int64_t rowid,
                        const struct store_col *cols, size_t n, char **err);
+/**
+ * A value of @table.@col that must be sealed before it is stored: personal
+ * text not sealed yet. An empty one (a purged value) holds nothing to hide and
+ * stays empty: sealed, the purge would take it for data and clear it again.
+ */
+bool store_vault_wants_seal(const char *table, const char *col, const char *text);
 /** Personal column @i (for wipes): false past the last one. */
 bool store_vault_column(size_t i, const char **table, const char **col);
 

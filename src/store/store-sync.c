@@ -447,11 +447,8 @@ static int store_sync_log_write(struct store *s, const struct store_op *ops, siz
         if (dup[i])
             continue;
         /* A personal value from a device without a passphrase is sealed on arrival
-         * (store-vault.c); test-vault.c checks it. An empty one (a purged value)
-         * stays empty, as store_write leaves it: sealed, the purge would find it
-         * again and clear it again on every device, back and forth. */
-        if (v.type == STORE_TEXT && v.s[0] != '\0' && store_vault_personal(op->tbl, op->col) &&
-            !store_vault_is_sealed(v.s) &&
+         * (store-vault.c); test-vault.c checks it. */
+        if (v.type == STORE_TEXT && store_vault_wants_seal(op->tbl, op->col, v.s) &&
             (sealed = store_seal_text(s, op->tbl, op->col, op->row_id, v.s, NULL)) != NULL)
             v.s = sealed;
         store_oplog_add(&cols, op->col, &v);

@@ -355,11 +355,16 @@ out:
     return rc;
 }
 
-/* A personal text not sealed yet; an empty one holds nothing to hide (a purged number). */
-static bool store_vault_wants_seal(const char *table, const struct store_col *c)
+bool store_vault_wants_seal(const char *table, const char *col, const char *text)
 {
-    return c->v.type == STORE_TEXT && c->v.s != NULL && c->v.s[0] != '\0' &&
-           store_vault_personal(table, c->name) && !store_vault_is_sealed(c->v.s);
+    return text != NULL && text[0] != '\0' && store_vault_personal(table, col) &&
+           !store_vault_is_sealed(text);
+}
+
+/* store_vault_wants_seal for a column being written. */
+static bool store_vault_col_wants_seal(const char *table, const struct store_col *c)
+{
+    return c->v.type == STORE_TEXT && store_vault_wants_seal(table, c->name, c->v.s);
 }
 
 int store_vault_seal_cols(struct store *s, const char *table, const char *row_id,
@@ -373,7 +378,7 @@ int store_vault_seal_cols(struct store *s, const char *table, const char *row_id
 
     *sealed = NULL;
     for (size_t i = 0; i < n; i++)
-        if (store_vault_wants_seal(table, &cols[i]))
+        if (store_vault_col_wants_seal(table, &cols[i]))
             any = true;
     if (!any)
         return STORE_OK;
@@ -387,7 +392,7 @@ int store_vault_seal_cols(struct store *s, const char *table, const char *row_id
         copy[i] = cols[i];
         if (cols[i].v.type != STORE_TEXT)
             continue;
-        if (store_vault_wants_seal(table, &cols[i]))
+        if (store_vault_col_wants_seal(table, &cols[i]))
             copy[i].v.s = store_vault_seal_with(pk, table, cols[i].name, row_id, cols[i].v.s);
         else
             copy[i].v.s = xstrdup(cols[i].v.s);
