@@ -25,27 +25,13 @@
 #include "vigia/util.h"
 #include "vigia/store.h"
 
+#include "store-test.h"
+
 #define PASS "correct horse battery"
 #define NAME "Xochitl Ramirez"
 #define PHONE "+15105550187"
 #define ANUM "204881736"
 #define REPORT "01JB0000000000000000000001"
-
-static char tmpdir[] = "/tmp/vigia-test-followup-XXXXXX";
-static int counter;
-
-static const struct store_vault_limits fast = {1, 8192}; /* Argon2id minimum: tests only */
-
-static struct store *open_new(char **path)
-{
-    struct store *s = NULL;
-    char *err = NULL;
-
-    *path = xasprintf("%s/f%d.db", tmpdir, counter++);
-    if (store_open(*path, STORE_CREATE, &s, &err) != STORE_OK)
-        fail_msg("store_open: %s", err);
-    return s;
-}
 
 /* A detention follow-up report in @status, last touched at @at. */
 static void add_report(struct store *s, const char *id, const char *status, int64_t at)
@@ -84,25 +70,9 @@ static void add_person(struct store *s, const char *report, char id[ULID_LEN + 1
     memcpy(id, p.id, ULID_LEN + 1);
 }
 
-/* One text value from the raw file through SQLite (what someone with the disk sees). */
-static char *raw_text(const char *path, const char *sql)
-{
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    char *out = NULL;
-
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
-        out = xstrdup((const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return out;
-}
-
 static int64_t raw_int(const char *path, const char *sql)
 {
-    char *t = raw_text(path, sql);
+    char *t = store_test_raw_text(path, sql);
     int64_t v = t ? strtoll(t, NULL, 10) : -1;
 
     free(t);
@@ -123,24 +93,25 @@ static void test_sealed_under_vault(void **state)
 {
     struct store_person *rows = NULL;
     char *path, *err = NULL, *v, id[ULID_LEN + 1];
-    struct store *s = open_new(&path);
+    struct store *s = store_test_open(&path);
     size_t n = 0, m = 0;
 
     (void)state;
     add_report(s, REPORT, "new", 1000);
-    assert_int_equal(store_vault_setup(s, PASS, &fast, &m, &err), STORE_OK);
+    assert_int_equal(store_vault_setup(s, PASS, STORE_TEST_FAST, &m, &err), STORE_OK);
     store_vault_lock(s); /* sealing needs only the public key */
     add_person(s, REPORT, id);
-    v = raw_text(path, "SELECT name FROM followup_people");
+    v = store_test_raw_text(path, "SELECT name FROM followup_people");
     assert_non_null(v);
     assert_memory_equal(v, "vg:", 3);
     free(v);
-    v = raw_text(path, "SELECT phone || a_number || where_held || notes FROM followup_people");
+    v = store_test_raw_text(path,
+                            "SELECT phone || a_number || where_held || notes FROM followup_people");
     assert_null(strstr(v, "0187"));
     assert_null(strstr(v, ANUM));
     assert_null(strstr(v, "Mesa"));
     free(v);
-    v = raw_text(path, "SELECT relation FROM followup_people");
+    v = store_test_raw_text(path, "SELECT relation FROM followup_people");
     assert_string_equal(v, "spouse");
     free(v);
     assert_int_equal(plain_ops(path), 0);
@@ -168,7 +139,7 @@ static void test_sealed_under_vault(void **state)
 static void test_sealed_by_first_passphrase(void **state)
 {
     char *path, *err = NULL, *v, *sql, id[ULID_LEN + 1], gone[ULID_LEN + 1];
-    struct store *s = open_new(&path);
+    struct store *s = store_test_open(&path);
     size_t m = 0;
 
     (void)state;
@@ -177,20 +148,20 @@ static void test_sealed_by_first_passphrase(void **state)
     assert_int_equal(store_person_remove(s, gone, "tester", &err), STORE_OK);
     add_person(s, REPORT, id);
     sql = xasprintf("SELECT name FROM followup_people WHERE id = '%s'", id);
-    v = raw_text(path, sql);
+    v = store_test_raw_text(path, sql);
     assert_string_equal(v, NAME);
     free(v);
     assert_true(plain_ops(path) > 0);
-    assert_int_equal(store_vault_setup(s, PASS, &fast, &m, &err), STORE_OK);
+    assert_int_equal(store_vault_setup(s, PASS, STORE_TEST_FAST, &m, &err), STORE_OK);
     assert_true(m >= 10); /* five cells in the row, five in the op log */
-    v = raw_text(path, sql);
+    v = store_test_raw_text(path, sql);
     assert_memory_equal(v, "vg:", 3);
     free(v);
     free(sql);
     assert_int_equal(plain_ops(path), 0);
     /* The removed person's empty name stays empty: nothing for the purge to clear again. */
     sql = xasprintf("SELECT name FROM followup_people WHERE id = '%s'", gone);
-    v = raw_text(path, sql);
+    v = store_test_raw_text(path, sql);
     assert_string_equal(v, "");
     free(v);
     free(sql);
@@ -207,13 +178,13 @@ static void test_sealed_by_first_passphrase(void **state)
 static void test_remove(void **state)
 {
     char *path, *err = NULL, id[ULID_LEN + 1];
-    struct store *s = open_new(&path);
+    struct store *s = store_test_open(&path);
     size_t n = 9, m = 0;
     char *sql;
 
     (void)state;
     add_report(s, REPORT, "new", 1000);
-    assert_int_equal(store_vault_setup(s, PASS, &fast, &m, &err), STORE_OK);
+    assert_int_equal(store_vault_setup(s, PASS, STORE_TEST_FAST, &m, &err), STORE_OK);
     add_person(s, REPORT, id);
     assert_int_equal(store_person_remove(s, id, "tester", &err), STORE_OK);
     assert_int_equal(store_person_count(s, REPORT, &n, &err), STORE_OK);
@@ -239,7 +210,7 @@ static void test_remove(void **state)
 static void test_purge(void **state)
 {
     char *path, *err = NULL, closed[ULID_LEN + 1], open[ULID_LEN + 1], *sql;
-    struct store *s = open_new(&path);
+    struct store *s = store_test_open(&path);
     struct store_purge_windows w = {0};
     struct store_purge_stats st;
     size_t m = 0;
@@ -247,7 +218,7 @@ static void test_purge(void **state)
     (void)state;
     add_report(s, REPORT, "closed", 1000);
     add_report(s, "01JB0000000000000000000002", "verifying", 1000);
-    assert_int_equal(store_vault_setup(s, PASS, &fast, &m, &err), STORE_OK);
+    assert_int_equal(store_vault_setup(s, PASS, STORE_TEST_FAST, &m, &err), STORE_OK);
     store_vault_lock(s); /* the purge needs no passphrase */
     add_person(s, REPORT, closed);
     add_person(s, "01JB0000000000000000000002", open);
@@ -285,7 +256,7 @@ static void test_purge(void **state)
 static void test_wipe(void **state)
 {
     char *path, *err = NULL, id[ULID_LEN + 1];
-    struct store *s = open_new(&path);
+    struct store *s = store_test_open(&path);
 
     (void)state;
     add_report(s, REPORT, "new", 1000);
@@ -320,14 +291,14 @@ static void test_sync(void **state)
     struct store_purge_windows w = {.followups_before = 2000};
     struct store_person *rows = NULL;
     char *pa, *pb, *err = NULL, id[ULID_LEN + 1];
-    struct store *a = open_new(&pa), *b = open_new(&pb);
+    struct store *a = store_test_open(&pa), *b = store_test_open(&pb);
     int64_t seq = 0;
     size_t n = 0, m = 0;
 
     (void)state;
-    assert_int_equal(store_vault_setup(a, PASS, &fast, &m, &err), STORE_OK);
+    assert_int_equal(store_vault_setup(a, PASS, STORE_TEST_FAST, &m, &err), STORE_OK);
     assert_true(store_vault_key(a, key));
-    assert_int_equal(store_vault_adopt(b, key, PASS, &fast, &m, &err), STORE_OK);
+    assert_int_equal(store_vault_adopt(b, key, PASS, STORE_TEST_FAST, &m, &err), STORE_OK);
     add_report(a, REPORT, "closed", 1000);
     add_person(a, REPORT, id);
     sync_ops(a, b, &seq);
@@ -373,17 +344,6 @@ int main(void)
         cmocka_unit_test(test_wipe),
         cmocka_unit_test(test_sync),
     };
-    int rc;
 
-    if (mkdtemp(tmpdir) == NULL)
-        return 1;
-    logger_set_sink(logger_null_sink, NULL);
-    rc = cmocka_run_group_tests(tests, NULL, NULL);
-    if (getenv("VIGIA_KEEP_TMP") == NULL) {
-        char *cmd = xasprintf("rm -rf '%s'", tmpdir);
-        if (system(cmd) != 0)
-            rc = rc ? rc : 1;
-        free(cmd);
-    }
-    return rc;
+    return store_test_run("store-followup", tests, sizeof tests / sizeof tests[0]);
 }

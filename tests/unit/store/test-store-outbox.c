@@ -27,32 +27,11 @@
 #include "vigia/model.h"
 #include "vigia/store.h"
 
+#include "store-test.h"
+
 #define VER "01BBBBBBBBBBBBBBBBBBBBBBB1"
 #define REP "01CCCCCCCCCCCCCCCCCCCCCCC1"
 #define PASS "correct horse battery staple"
-
-static char dir[] = "/tmp/vigia-store-outbox-XXXXXX";
-static const struct store_vault_limits fast = {1, 8192}; /* Argon2id minimum: tests only */
-
-static struct store *open_db(const char *name)
-{
-    struct store *s = NULL;
-    char *path = xasprintf("%s/%s", dir, name), *err = NULL;
-
-    assert_int_equal(store_open(path, STORE_CREATE, &s, &err), STORE_OK);
-    free(path);
-    return s;
-}
-
-static void write_row(struct store *s, const char *table, const char *id, struct store_col *cols,
-                      size_t n)
-{
-    char *err = NULL;
-
-    assert_int_equal(store_begin(s, &err), STORE_OK);
-    assert_int_equal(store_write(s, table, id, cols, n, &err), STORE_OK);
-    assert_int_equal(store_commit(s, &err), STORE_OK);
-}
 
 /* A verifier, and an assignment of them with message_state "queued". */
 static void roster(struct store *s, const char *aid)
@@ -66,8 +45,8 @@ static void roster(struct store *s, const char *aid)
                             {"message", store_text("vigia: Rosa, please go and look")},
                             {"message_state", store_text("queued")}};
 
-    write_row(s, "verifiers", VER, v, UTIL_ARRAY_LEN(v));
-    write_row(s, "assignments", aid, a, UTIL_ARRAY_LEN(a));
+    store_test_write(s, "verifiers", VER, v, UTIL_ARRAY_LEN(v));
+    store_test_write(s, "assignments", aid, a, UTIL_ARRAY_LEN(a));
 }
 
 /* The verifier's contact as stored (sealed or not). */
@@ -139,7 +118,7 @@ static void finish(struct store *s, int64_t rowid, enum store_outbox_state state
 
 static void test_enqueue_once(void **state)
 {
-    struct store *s = open_db("once.db");
+    struct store *s = store_test_open(NULL);
     const char *aid = "01DDDDDDDDDDDDDDDDDDDDDDD1";
     char key[STORE_OUTBOX_KEY_LEN + 1], bkey[STORE_OUTBOX_KEY_LEN + 1];
     struct store_outbox_row o;
@@ -178,7 +157,7 @@ static void test_enqueue_once(void **state)
 
 static void test_state_follows(void **state)
 {
-    struct store *s = open_db("follow.db");
+    struct store *s = store_test_open(NULL);
     const char *aid = "01DDDDDDDDDDDDDDDDDDDDDDD2";
     struct store_outbox_row *rows = NULL, o;
     size_t n, retried = 0;
@@ -219,7 +198,7 @@ static void test_state_follows(void **state)
 
 static void test_closed_assignment_skipped(void **state)
 {
-    struct store *s = open_db("closed.db");
+    struct store *s = store_test_open(NULL);
     const char *aid = "01DDDDDDDDDDDDDDDDDDDDDDD4";
     struct store_col released[] = {{"state", store_text("released")}};
     struct store_outbox_row *rows = NULL, o;
@@ -230,9 +209,9 @@ static void test_closed_assignment_skipped(void **state)
     roster(s, aid);
     enqueue(s, aid, "+15550000009");
     /* Released (here or by another dispatcher) before the message left: never sent. */
-    write_row(s, "assignments", aid, released, 1);
-    assert_int_equal(
-        store_outbox_claim(s, "sms", timeutil_now_ms(), 16, &rows, &n, &skipped, &err), STORE_OK);
+    store_test_write(s, "assignments", aid, released, 1);
+    assert_int_equal(store_outbox_claim(s, "sms", timeutil_now_ms(), 16, &rows, &n, &skipped, &err),
+                     STORE_OK);
     assert_int_equal(n, 0);
     assert_int_equal(skipped, 1);
     store_outbox_rows_free(&rows, n);
@@ -247,7 +226,7 @@ static void test_closed_assignment_skipped(void **state)
 
 static void test_sealed_waits_for_vault(void **state)
 {
-    struct store *s = open_db("sealed.db");
+    struct store *s = store_test_open(NULL);
     const char *aid = "01DDDDDDDDDDDDDDDDDDDDDDD3";
     struct store_outbox_row *rows = NULL, o;
     size_t n, migrated = 0, waiting = 9, retrying = 9;
@@ -256,7 +235,7 @@ static void test_sealed_waits_for_vault(void **state)
 
     (void)state;
     roster(s, aid);
-    if (store_vault_setup(s, PASS, &fast, &migrated, &err) != STORE_OK)
+    if (store_vault_setup(s, PASS, STORE_TEST_FAST, &migrated, &err) != STORE_OK)
         fail_msg("%s", err);
     store_vault_lock(s);
     sealed = raw_contact(s);
@@ -304,23 +283,6 @@ static void test_sealed_waits_for_vault(void **state)
     store_free(&s);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    setenv("VIGIA_NO_KEYRING", "1", 1);
-    return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int teardown(void **state)
-{
-    char *cmd = xasprintf("rm -rf '%s'", dir);
-    int rc = system(cmd);
-
-    (void)state;
-    free(cmd);
-    return rc == 0 ? 0 : -1;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -330,5 +292,5 @@ int main(void)
         cmocka_unit_test(test_sealed_waits_for_vault),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return store_test_run("store-outbox", tests, sizeof tests / sizeof tests[0]);
 }

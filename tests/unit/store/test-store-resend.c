@@ -23,30 +23,10 @@
 #include "vigia/model.h"
 #include "vigia/store.h"
 
+#include "store-test.h"
+
 #define VER "01BBBBBBBBBBBBBBBBBBBBBBB1"
 #define REP "01CCCCCCCCCCCCCCCCCCCCCCC1"
-
-static char dir[] = "/tmp/vigia-store-resend-XXXXXX";
-
-static struct store *open_db(const char *name)
-{
-    struct store *s = NULL;
-    char *path = xasprintf("%s/%s", dir, name), *err = NULL;
-
-    assert_int_equal(store_open(path, STORE_CREATE, &s, &err), STORE_OK);
-    free(path);
-    return s;
-}
-
-static void write_row(struct store *s, const char *table, const char *id, struct store_col *cols,
-                      size_t n)
-{
-    char *err = NULL;
-
-    assert_int_equal(store_begin(s, &err), STORE_OK);
-    assert_int_equal(store_write(s, table, id, cols, n, &err), STORE_OK);
-    assert_int_equal(store_commit(s, &err), STORE_OK);
-}
 
 static const struct store_outbox_msg *msg(const char *aid)
 {
@@ -74,8 +54,8 @@ static void assigned(struct store *s, const char *aid)
     char *err = NULL;
     bool added = false;
 
-    write_row(s, "verifiers", VER, v, UTIL_ARRAY_LEN(v));
-    write_row(s, "assignments", aid, a, UTIL_ARRAY_LEN(a));
+    store_test_write(s, "verifiers", VER, v, UTIL_ARRAY_LEN(v));
+    store_test_write(s, "assignments", aid, a, UTIL_ARRAY_LEN(a));
     assert_int_equal(store_begin(s, &err), STORE_OK);
     assert_int_equal(store_outbox_enqueue_tx(s, msg(aid), &added, &err), STORE_OK);
     assert_int_equal(store_commit(s, &err), STORE_OK);
@@ -136,7 +116,7 @@ static void send_one(struct store *s, enum store_outbox_state state)
 
 static void test_resend_new_key_never_two(void **state)
 {
-    struct store *s = open_db("keys.db");
+    struct store *s = store_test_open(NULL);
     const char *aid = "01DDDDDDDDDDDDDDDDDDDDDDD1";
     char first[STORE_OUTBOX_KEY_LEN + 1], k1[STORE_OUTBOX_KEY_LEN + 1],
         k2[STORE_OUTBOX_KEY_LEN + 1];
@@ -193,7 +173,7 @@ static void test_resend_new_key_never_two(void **state)
 
 static void test_resend_after_uncertain(void **state)
 {
-    struct store *s = open_db("uncertain.db");
+    struct store *s = store_test_open(NULL);
     const char *aid = "01DDDDDDDDDDDDDDDDDDDDDDD2";
     char key[STORE_OUTBOX_KEY_LEN + 1];
     size_t retried = 9;
@@ -214,7 +194,7 @@ static void test_resend_after_uncertain(void **state)
 
 static void test_outside_transaction(void **state)
 {
-    struct store *s = open_db("notx.db");
+    struct store *s = store_test_open(NULL);
     const char *aid = "01DDDDDDDDDDDDDDDDDDDDDDD3";
     char *err = NULL;
 
@@ -226,23 +206,6 @@ static void test_outside_transaction(void **state)
     store_free(&s);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    setenv("VIGIA_NO_KEYRING", "1", 1);
-    return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int teardown(void **state)
-{
-    char *cmd = xasprintf("rm -rf '%s'", dir);
-    int rc = system(cmd);
-
-    (void)state;
-    free(cmd);
-    return rc == 0 ? 0 : -1;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -251,5 +214,5 @@ int main(void)
         cmocka_unit_test(test_outside_transaction),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return store_test_run("store-resend", tests, sizeof tests / sizeof tests[0]);
 }

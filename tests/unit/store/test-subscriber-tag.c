@@ -27,24 +27,10 @@
 #include "vigia/util.h"
 #include "vigia/store.h"
 
+#include "store-test.h"
+
 #define PHONE "+15558675309"
 #define PASS "correct horse battery"
-
-static char tmpdir[] = "/tmp/vigia-test-subtag-XXXXXX";
-static int counter;
-
-static const struct store_vault_limits fast = {1, 8192}; /* Argon2id minimum: tests only */
-
-static struct store *open_new(char **path)
-{
-    struct store *s = NULL;
-    char *err = NULL;
-
-    *path = xasprintf("%s/s%d.db", tmpdir, counter++);
-    if (store_open(*path, STORE_CREATE, &s, &err) != STORE_OK)
-        fail_msg("store_open: %s", err);
-    return s;
-}
 
 /* A subscriber written as the app does (contact sealed by store_write when a vault exists). */
 static void add_sub(struct store *s, const char *id, const char *contact, const char *channel,
@@ -63,43 +49,17 @@ static void add_sub(struct store *s, const char *id, const char *contact, const 
     assert_int_equal(store_commit(s, &err), STORE_OK);
 }
 
-/* One text value from the raw file through SQLite (what someone with the disk sees). */
-static char *raw_text(const char *path, const char *sql)
-{
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    char *out = NULL;
-
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
-        out = xstrdup((const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return out;
-}
-
-static void raw_exec(const char *path, const char *sql)
-{
-    sqlite3 *db;
-
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
-}
-
 static void test_tag_needs_the_key(void **state)
 {
     char *path, *err = NULL, t1[STORE_VAULT_TAG_LEN + 1], t2[STORE_VAULT_TAG_LEN + 1];
-    struct store *s = open_new(&path);
+    struct store *s = store_test_open(&path);
     size_t m;
 
     (void)state;
     /* No vault: no tag (look-ups use the plaintext contact). */
     assert_int_equal(store_vault_tag(s, "sms", PHONE, t1, &err), STORE_ERR_NOT_FOUND);
     FREE(&err);
-    assert_int_equal(store_vault_setup(s, PASS, &fast, &m, &err), STORE_OK);
+    assert_int_equal(store_vault_setup(s, PASS, STORE_TEST_FAST, &m, &err), STORE_OK);
     assert_int_equal(store_vault_tag(s, "sms", PHONE, t1, &err), STORE_OK);
     assert_int_equal(strlen(t1), STORE_VAULT_TAG_LEN);
     assert_int_equal(strspn(t1, "0123456789abcdef"), STORE_VAULT_TAG_LEN);
@@ -125,12 +85,12 @@ static void test_tag_varies(void **state)
 {
     char *pa, *pb, *err = NULL;
     char t[4][STORE_VAULT_TAG_LEN + 1];
-    struct store *a = open_new(&pa), *b = open_new(&pb);
+    struct store *a = store_test_open(&pa), *b = store_test_open(&pb);
     size_t m;
 
     (void)state;
-    assert_int_equal(store_vault_setup(a, PASS, &fast, &m, &err), STORE_OK);
-    assert_int_equal(store_vault_setup(b, PASS, &fast, &m, &err), STORE_OK);
+    assert_int_equal(store_vault_setup(a, PASS, STORE_TEST_FAST, &m, &err), STORE_OK);
+    assert_int_equal(store_vault_setup(b, PASS, STORE_TEST_FAST, &m, &err), STORE_OK);
     assert_int_equal(store_vault_tag(a, "sms", PHONE, t[0], &err), STORE_OK);
     assert_int_equal(store_vault_tag(a, "signal", PHONE, t[1], &err), STORE_OK);
     assert_int_equal(store_vault_tag(a, "sms", "+15558675308", t[2], &err), STORE_OK);
@@ -153,21 +113,23 @@ static void test_tag_shared_by_adopt(void **state)
 {
     unsigned char key[STORE_VAULT_KEY_BYTES];
     char *pa, *pb, *err = NULL, ta[STORE_VAULT_TAG_LEN + 1], tb[STORE_VAULT_TAG_LEN + 1];
-    struct store *a = open_new(&pa), *b = open_new(&pb);
+    struct store *a = store_test_open(&pa), *b = store_test_open(&pb);
     struct store_subscriber sub;
     size_t m, resealed, n;
 
     (void)state;
-    assert_int_equal(store_vault_setup(a, PASS, &fast, &m, &err), STORE_OK);
-    assert_int_equal(store_vault_setup(b, "b's own passphrase", &fast, &m, &err), STORE_OK);
+    assert_int_equal(store_vault_setup(a, PASS, STORE_TEST_FAST, &m, &err), STORE_OK);
+    assert_int_equal(store_vault_setup(b, "b's own passphrase", STORE_TEST_FAST, &m, &err),
+                     STORE_OK);
     assert_int_equal(store_vault_tag(b, "sms", PHONE, tb, &err), STORE_OK);
     add_sub(b, "01JB0000000000000000000001", PHONE, "sms", tb);
     assert_int_equal(store_vault_tag(a, "sms", PHONE, ta, &err), STORE_OK);
     assert_string_not_equal(ta, tb);
     /* B joins A's network: same key, same tags. */
     assert_true(store_vault_key(a, key));
-    assert_int_equal(store_vault_adopt(b, key, "b's own passphrase", &fast, &resealed, &err),
-                     STORE_OK);
+    assert_int_equal(
+        store_vault_adopt(b, key, "b's own passphrase", STORE_TEST_FAST, &resealed, &err),
+        STORE_OK);
     assert_int_equal(store_vault_tag(b, "sms", PHONE, tb, &err), STORE_OK);
     assert_string_equal(ta, tb);
     /* B's old tag was made with its old key: retagging every row fixes it, once. */
@@ -187,7 +149,7 @@ static void test_tag_shared_by_adopt(void **state)
 static void test_find_and_migrate(void **state)
 {
     char *path, *err = NULL, *v, *plain = NULL, tag[STORE_VAULT_TAG_LEN + 1];
-    struct store *s = open_new(&path);
+    struct store *s = store_test_open(&path);
     struct store_subscriber sub;
     size_t m, n;
 
@@ -200,22 +162,24 @@ static void test_find_and_migrate(void **state)
     store_subscriber_fini(&sub);
     store_free(&s);
     /* An outbox copy made before the passphrase. */
-    raw_exec(path, "INSERT INTO outbox(id, broadcast_id, subscriber_id, channel, idempotency_key,"
-                   " contact) VALUES ('k1', 'B', '01JB0000000000000000000001', 'sms', 'k1',"
-                   " '" PHONE "')");
+    store_test_raw_exec(
+        path, "INSERT INTO outbox(id, broadcast_id, subscriber_id, channel, idempotency_key,"
+              " contact) VALUES ('k1', 'B', '01JB0000000000000000000001', 'sms', 'k1',"
+              " '" PHONE "')");
     assert_int_equal(store_open(path, 0, &s, &err), STORE_OK);
-    assert_int_equal(store_vault_setup(s, PASS, &fast, &m, &err), STORE_OK);
+    assert_int_equal(store_vault_setup(s, PASS, STORE_TEST_FAST, &m, &err), STORE_OK);
     assert_int_equal(m, 5); /* two rows, two ops, one outbox copy */
     /* Row, op log and outbox: sealed. */
-    v = raw_text(path, "SELECT contact FROM subscribers WHERE id = '01JB0000000000000000000001'");
+    v = store_test_raw_text(
+        path, "SELECT contact FROM subscribers WHERE id = '01JB0000000000000000000001'");
     assert_true(store_vault_is_sealed(v));
     free(v);
     /* Op log cells: one JSON object per write (store-oplog.c). */
-    v = raw_text(path, "SELECT j.value FROM ops o, json_each(o.cols) j"
-                       " WHERE o.tbl = 'subscribers' AND j.key = 'contact'"
-                       " AND substr(j.value, 1, 3) <> 'vg:'");
+    v = store_test_raw_text(path, "SELECT j.value FROM ops o, json_each(o.cols) j"
+                                  " WHERE o.tbl = 'subscribers' AND j.key = 'contact'"
+                                  " AND substr(j.value, 1, 3) <> 'vg:'");
     assert_null(v);
-    v = raw_text(path, "SELECT contact FROM outbox WHERE id = 'k1'");
+    v = store_test_raw_text(path, "SELECT contact FROM outbox WHERE id = 'k1'");
     assert_true(store_vault_is_sealed(v));
     /* The outbox copy opens as its subscriber's contact. */
     assert_int_equal(
@@ -231,14 +195,15 @@ static void test_find_and_migrate(void **state)
     assert_int_equal(store_subscriber_tag_fill(s, false, &n, &err), STORE_OK);
     assert_int_equal(n, 2);
     assert_int_equal(store_vault_tag(s, "sms", PHONE, tag, &err), STORE_OK);
-    v = raw_text(path,
-                 "SELECT contact_tag FROM subscribers WHERE id = '01JB0000000000000000000001'");
+    v = store_test_raw_text(
+        path, "SELECT contact_tag FROM subscribers WHERE id = '01JB0000000000000000000001'");
     assert_string_equal(v, tag);
     free(v);
     /* The tag is synced like any column. */
-    v = raw_text(path, "SELECT j.value FROM ops o, json_each(o.cols) j"
-                       " WHERE o.tbl = 'subscribers' AND j.key = 'contact_tag'"
-                       " AND o.row_id = '01JB0000000000000000000001' ORDER BY o.hlc DESC");
+    v = store_test_raw_text(path,
+                            "SELECT j.value FROM ops o, json_each(o.cols) j"
+                            " WHERE o.tbl = 'subscribers' AND j.key = 'contact_tag'"
+                            " AND o.row_id = '01JB0000000000000000000001' ORDER BY o.hlc DESC");
     assert_string_equal(v, tag);
     free(v);
     /* By tag now; a number nobody subscribed is not found; locked, nothing is. */
@@ -259,7 +224,7 @@ static void test_find_and_migrate(void **state)
 static void test_pending_optout_sealed(void **state)
 {
     char *path, *err = NULL, *v;
-    struct store *s = open_new(&path);
+    struct store *s = store_test_open(&path);
     struct store_optout_pending *rows;
     size_t m, n;
 
@@ -267,12 +232,12 @@ static void test_pending_optout_sealed(void **state)
     /* Without a vault there is nothing to wait for: refused (the caller opts out at once). */
     assert_int_equal(store_optout_pending_add(s, "sms", PHONE, 5, &err), STORE_ERR_INVALID);
     FREE(&err);
-    assert_int_equal(store_vault_setup(s, PASS, &fast, &m, &err), STORE_OK);
+    assert_int_equal(store_vault_setup(s, PASS, STORE_TEST_FAST, &m, &err), STORE_OK);
     store_vault_lock(s);
     assert_int_equal(store_optout_pending_add(s, "sms", PHONE, 5, &err), STORE_OK);
     assert_int_equal(store_optout_pending_count(s, &n, &err), STORE_OK);
     assert_int_equal(n, 1);
-    v = raw_text(path, "SELECT contact FROM subscriber_optouts");
+    v = store_test_raw_text(path, "SELECT contact FROM subscriber_optouts");
     assert_true(store_vault_is_sealed(v));
     free(v);
     assert_int_equal(store_optout_pending_list(s, &rows, &n, &err), STORE_ERR_LOCKED);
@@ -305,7 +270,7 @@ static void opt_out(struct store *s, const char *id, int64_t at)
 static void test_optout_purge(void **state)
 {
     char *path, *err = NULL, *v, tag[STORE_VAULT_TAG_LEN + 1], tag2[STORE_VAULT_TAG_LEN + 1];
-    struct store *s = open_new(&path), *plain;
+    struct store *s = store_test_open(&path), *plain;
     struct store_purge_stats st;
     struct store_purge_windows w = {0};
     struct store_subscriber sub;
@@ -313,20 +278,22 @@ static void test_optout_purge(void **state)
     size_t m;
 
     (void)state;
-    assert_int_equal(store_vault_setup(s, PASS, &fast, &m, &err), STORE_OK);
+    assert_int_equal(store_vault_setup(s, PASS, STORE_TEST_FAST, &m, &err), STORE_OK);
     assert_int_equal(store_vault_tag(s, "sms", PHONE, tag, &err), STORE_OK);
     assert_int_equal(store_vault_tag(s, "sms", "+15550000001", tag2, &err), STORE_OK);
     add_sub(s, "01JB0000000000000000000001", PHONE, "sms", tag);
     add_sub(s, "01JB0000000000000000000002", "+15550000001", "sms", tag2);
     opt_out(s, "01JB0000000000000000000001", t0);
-    raw_exec(path, "INSERT INTO outbox(id, broadcast_id, subscriber_id, channel, idempotency_key,"
-                   " contact) VALUES ('k1', 'B', '01JB0000000000000000000001', 'sms', 'k1',"
-                   " 'vg:whatever')");
+    store_test_raw_exec(
+        path, "INSERT INTO outbox(id, broadcast_id, subscriber_id, channel, idempotency_key,"
+              " contact) VALUES ('k1', 'B', '01JB0000000000000000000001', 'sms', 'k1',"
+              " 'vg:whatever')");
     /* Opted out at t0: a window ending before it keeps the number. */
     w.optouts_before = t0 - 1;
     assert_int_equal(store_purge(s, &w, "tester", &st, &err), STORE_OK);
     assert_int_equal(st.optouts, 0);
-    v = raw_text(path, "SELECT contact FROM subscribers WHERE id = '01JB0000000000000000000001'");
+    v = store_test_raw_text(
+        path, "SELECT contact FROM subscribers WHERE id = '01JB0000000000000000000001'");
     assert_true(store_vault_is_sealed(v));
     free(v);
     w.optouts_before = t0 + 1;
@@ -334,21 +301,24 @@ static void test_optout_purge(void **state)
     assert_int_equal(st.optouts, 1);
     assert_true(st.ops >= 1);
     /* The number is gone from the row, the op log and the outbox ... */
-    v = raw_text(path, "SELECT contact FROM subscribers WHERE id = '01JB0000000000000000000001'");
+    v = store_test_raw_text(
+        path, "SELECT contact FROM subscribers WHERE id = '01JB0000000000000000000001'");
     assert_string_equal(v, "");
     free(v);
-    v = raw_text(path, "SELECT j.value FROM ops o, json_each(o.cols) j WHERE o.tbl = 'subscribers'"
-                       " AND o.row_id = '01JB0000000000000000000001' AND j.key = 'contact'"
-                       " AND j.value <> ''");
+    v = store_test_raw_text(
+        path, "SELECT j.value FROM ops o, json_each(o.cols) j WHERE o.tbl = 'subscribers'"
+              " AND o.row_id = '01JB0000000000000000000001' AND j.key = 'contact'"
+              " AND j.value <> ''");
     assert_null(v);
-    v = raw_text(path, "SELECT coalesce(contact, 'none') || ' ' || state FROM outbox");
+    v = store_test_raw_text(path, "SELECT coalesce(contact, 'none') || ' ' || state FROM outbox");
     assert_string_equal(v, "none skipped");
     free(v);
     /* ... the other subscriber keeps theirs, and the event says how many, not who. */
-    v = raw_text(path, "SELECT contact FROM subscribers WHERE id = '01JB0000000000000000000002'");
+    v = store_test_raw_text(
+        path, "SELECT contact FROM subscribers WHERE id = '01JB0000000000000000000002'");
     assert_true(store_vault_is_sealed(v));
     free(v);
-    v = raw_text(path, "SELECT detail FROM events WHERE kind = 'privacy.purged'");
+    v = store_test_raw_text(path, "SELECT detail FROM events WHERE kind = 'privacy.purged'");
     assert_non_null(strstr(v, "optouts=1"));
     assert_null(strstr(v, "5558675309"));
     free(v);
@@ -364,12 +334,12 @@ static void test_optout_purge(void **state)
     free(path);
 
     /* Without a vault there is no tag: the number is what keeps the opt-out, so it stays. */
-    plain = open_new(&path);
+    plain = store_test_open(&path);
     add_sub(plain, "01JB0000000000000000000003", PHONE, "sms", NULL);
     opt_out(plain, "01JB0000000000000000000003", t0);
     assert_int_equal(store_purge(plain, &w, "tester", &st, &err), STORE_OK);
     assert_int_equal(st.optouts, 0);
-    v = raw_text(path, "SELECT contact FROM subscribers");
+    v = store_test_raw_text(path, "SELECT contact FROM subscribers");
     assert_string_equal(v, PHONE);
     free(v);
     store_free(&plain);
@@ -383,17 +353,6 @@ int main(void)
         cmocka_unit_test(test_tag_shared_by_adopt),   cmocka_unit_test(test_find_and_migrate),
         cmocka_unit_test(test_pending_optout_sealed), cmocka_unit_test(test_optout_purge),
     };
-    int rc;
 
-    if (mkdtemp(tmpdir) == NULL)
-        return 1;
-    logger_set_sink(logger_null_sink, NULL);
-    rc = cmocka_run_group_tests(tests, NULL, NULL);
-    if (getenv("VIGIA_KEEP_TMP") == NULL) {
-        char *cmd = xasprintf("rm -rf '%s'", tmpdir);
-        if (system(cmd) != 0)
-            rc = rc ? rc : 1;
-        free(cmd);
-    }
-    return rc;
+    return store_test_run("subscriber-tag", tests, sizeof tests / sizeof tests[0]);
 }

@@ -27,24 +27,10 @@
 #include "vigia/model.h"
 #include "vigia/store.h"
 
+#include "store-test.h"
+
 #define PHONE "+15558675309"
 #define PASS "correct horse battery"
-
-static char tmpdir[] = "/tmp/vigia-test-vault-XXXXXX";
-static int counter;
-
-static const struct store_vault_limits fast = {1, 8192}; /* Argon2id minimum: tests only */
-
-static struct store *open_new(char **path)
-{
-    struct store *s = NULL;
-    char *err = NULL;
-
-    *path = xasprintf("%s/v%d.db", tmpdir, counter++);
-    if (store_open(*path, STORE_CREATE, &s, &err) != STORE_OK)
-        fail_msg("store_open: %s", err);
-    return s;
-}
 
 static struct store *reopen(const char *path)
 {
@@ -114,7 +100,7 @@ static char *contact_of(struct store *s, const char *id, int *rc)
 static void test_no_vault_plaintext(void **state)
 {
     char *path, *id, *c;
-    struct store *s = open_new(&path);
+    struct store *s = store_test_open(&path);
     bool on = true;
     int rc;
 
@@ -136,19 +122,20 @@ static void test_no_vault_plaintext(void **state)
 static void test_setup_migrates_and_seals(void **state)
 {
     char *path, *id, *id2, *c, *err = NULL;
-    struct store *s = open_new(&path);
+    struct store *s = store_test_open(&path);
     size_t migrated = 0;
     int rc;
 
     (void)state;
     id = add_report(s, PHONE, timeutil_now_ms());
     assert_true(file_has(path, "5558675309"));
-    assert_int_equal(store_vault_setup(s, PASS, &fast, &migrated, &err), STORE_OK);
+    assert_int_equal(store_vault_setup(s, PASS, STORE_TEST_FAST, &migrated, &err), STORE_OK);
     /* One row and its one op. */
     assert_int_equal(migrated, 2);
     assert_true(store_vault_unlocked(s));
     /* A second setup is refused. */
-    assert_int_equal(store_vault_setup(s, PASS, &fast, &migrated, &err), STORE_ERR_INVALID);
+    assert_int_equal(store_vault_setup(s, PASS, STORE_TEST_FAST, &migrated, &err),
+                     STORE_ERR_INVALID);
     FREE(&err);
     id2 = add_report(s, "+15550001111", timeutil_now_ms());
     store_free(&s);
@@ -184,11 +171,11 @@ static void test_setup_migrates_and_seals(void **state)
 static void test_round_trip_and_binding(void **state)
 {
     char *path, *err = NULL, *sealed, *out = NULL, *again;
-    struct store *s = open_new(&path);
+    struct store *s = store_test_open(&path);
     size_t migrated;
 
     (void)state;
-    assert_int_equal(store_vault_setup(s, PASS, &fast, &migrated, &err), STORE_OK);
+    assert_int_equal(store_vault_setup(s, PASS, STORE_TEST_FAST, &migrated, &err), STORE_OK);
     assert_int_equal(migrated, 0);
     sealed = store_seal_text(s, "reporter_contacts", "contact", "ROW1", "ñandú @handle", &err);
     assert_non_null(sealed);
@@ -231,12 +218,12 @@ static void test_round_trip_and_binding(void **state)
 static void test_other_vault_cannot_open(void **state)
 {
     char *p1, *p2, *err = NULL, *sealed, *out = NULL;
-    struct store *a = open_new(&p1), *b = open_new(&p2);
+    struct store *a = store_test_open(&p1), *b = store_test_open(&p2);
     size_t m;
 
     (void)state;
-    assert_int_equal(store_vault_setup(a, PASS, &fast, &m, &err), STORE_OK);
-    assert_int_equal(store_vault_setup(b, PASS, &fast, &m, &err), STORE_OK);
+    assert_int_equal(store_vault_setup(a, PASS, STORE_TEST_FAST, &m, &err), STORE_OK);
+    assert_int_equal(store_vault_setup(b, PASS, STORE_TEST_FAST, &m, &err), STORE_OK);
     sealed = store_seal_text(a, "reporter_contacts", "contact", "R", PHONE, &err);
     /* Same passphrase, different database: a different key. */
     assert_int_equal(store_open_text(b, "reporter_contacts", "contact", "R", sealed, &out, &err),
@@ -253,7 +240,7 @@ static void test_keyring_key_and_rewrap(void **state)
 {
     unsigned char key[STORE_VAULT_KEY_BYTES], bad[STORE_VAULT_KEY_BYTES];
     char *path, *err = NULL, *id, *c, fp[17];
-    struct store *s = open_new(&path);
+    struct store *s = store_test_open(&path);
     size_t m;
     int rc;
 
@@ -261,12 +248,12 @@ static void test_keyring_key_and_rewrap(void **state)
     assert_false(store_vault_key(s, key));
     assert_int_equal(store_vault_fingerprint(s, fp, &err), STORE_ERR_NOT_FOUND);
     FREE(&err);
-    assert_int_equal(store_vault_setup(s, PASS, &fast, &m, &err), STORE_OK);
+    assert_int_equal(store_vault_setup(s, PASS, STORE_TEST_FAST, &m, &err), STORE_OK);
     assert_int_equal(store_vault_fingerprint(s, fp, &err), STORE_OK);
     assert_int_equal(strlen(fp), 16);
     id = add_report(s, PHONE, timeutil_now_ms());
     assert_true(store_vault_key(s, key));
-    assert_int_equal(store_vault_rewrap(s, "a new passphrase", &fast, &err), STORE_OK);
+    assert_int_equal(store_vault_rewrap(s, "a new passphrase", STORE_TEST_FAST, &err), STORE_OK);
     store_free(&s);
 
     s = reopen(path);
@@ -290,7 +277,7 @@ static void test_keyring_key_and_rewrap(void **state)
 static void test_purge(void **state)
 {
     char *path, *err = NULL, *old, *fresh, *c;
-    struct store *s = open_new(&path);
+    struct store *s = store_test_open(&path);
     struct store_purge_stats st;
     const int64_t h = 3600 * 1000LL, t0 = 1795341600000LL; /* 2026-11-22T10:00Z */
     int64_t nops_before, nops_after;
@@ -332,12 +319,12 @@ static void test_purge(void **state)
 static void test_wipe_prepare(void **state)
 {
     char *path, *err = NULL, *id;
-    struct store *s = open_new(&path);
+    struct store *s = store_test_open(&path);
     size_t m;
 
     (void)state;
     id = add_report(s, PHONE, timeutil_now_ms());
-    assert_int_equal(store_vault_setup(s, PASS, &fast, &m, &err), STORE_OK);
+    assert_int_equal(store_vault_setup(s, PASS, STORE_TEST_FAST, &m, &err), STORE_OK);
     assert_true(file_has(path, "vault.wrapped"));
     assert_int_equal(store_wipe_prepare(&s, &err), STORE_OK);
     assert_null(s);
@@ -350,14 +337,14 @@ static void test_wipe_prepare(void **state)
 static void test_remote_plaintext_sealed(void **state)
 {
     char *path, *err = NULL, *c, dev[ULID_LEN + 1], row[ULID_LEN + 1];
-    struct store *s = open_new(&path);
+    struct store *s = store_test_open(&path);
     struct store_apply_stats st;
     uint64_t hlc = (uint64_t)timeutil_now_ms() << 16;
     size_t m;
     int rc;
 
     (void)state;
-    assert_int_equal(store_vault_setup(s, PASS, &fast, &m, &err), STORE_OK);
+    assert_int_equal(store_vault_setup(s, PASS, STORE_TEST_FAST, &m, &err), STORE_OK);
     ulid_new(timeutil_now_ms(), dev);
     ulid_new(timeutil_now_ms(), row);
     /* Another device, without a passphrase, sends the contact in the clear. */
@@ -397,13 +384,14 @@ static void test_adopt_network_key(void **state)
 {
     unsigned char key[STORE_VAULT_KEY_BYTES];
     char *pa, *pb, *err = NULL, *sealed, *out = NULL, *idb, *c;
-    struct store *a = open_new(&pa), *b = open_new(&pb);
+    struct store *a = store_test_open(&pa), *b = store_test_open(&pb);
     size_t m, resealed;
     int rc;
 
     (void)state;
-    assert_int_equal(store_vault_setup(a, PASS, &fast, &m, &err), STORE_OK);
-    assert_int_equal(store_vault_setup(b, "b's own passphrase", &fast, &m, &err), STORE_OK);
+    assert_int_equal(store_vault_setup(a, PASS, STORE_TEST_FAST, &m, &err), STORE_OK);
+    assert_int_equal(store_vault_setup(b, "b's own passphrase", STORE_TEST_FAST, &m, &err),
+                     STORE_OK);
     idb = add_report(b, "+15550003333", timeutil_now_ms());
     sealed = store_seal_text(a, "reporter_contacts", "contact", "R", PHONE, &err);
     assert_int_equal(store_open_text(b, "reporter_contacts", "contact", "R", sealed, &out, &err),
@@ -412,12 +400,14 @@ static void test_adopt_network_key(void **state)
     /* B joins A's network and takes its vault key. */
     assert_true(store_vault_key(a, key));
     store_vault_lock(b);
-    assert_int_equal(store_vault_adopt(b, key, "b's own passphrase", &fast, &resealed, &err),
-                     STORE_ERR_LOCKED);
+    assert_int_equal(
+        store_vault_adopt(b, key, "b's own passphrase", STORE_TEST_FAST, &resealed, &err),
+        STORE_ERR_LOCKED);
     FREE(&err);
     assert_int_equal(store_vault_unlock(b, "b's own passphrase", &err), STORE_OK);
-    assert_int_equal(store_vault_adopt(b, key, "b's own passphrase", &fast, &resealed, &err),
-                     STORE_OK);
+    assert_int_equal(
+        store_vault_adopt(b, key, "b's own passphrase", STORE_TEST_FAST, &resealed, &err),
+        STORE_OK);
     assert_int_equal(resealed, 2); /* B's contact: row and op */
     assert_int_equal(store_open_text(b, "reporter_contacts", "contact", "R", sealed, &out, &err),
                      STORE_OK);
@@ -443,7 +433,7 @@ static void test_adopt_network_key(void **state)
 static void test_purge_followups(void **state)
 {
     char *path, *err = NULL, *keep_id;
-    struct store *s = open_new(&path);
+    struct store *s = store_test_open(&path);
     struct store_purge_stats st;
     struct model_report r, got;
     const int64_t day = 24 * 3600 * 1000LL, t0 = 1795341600000LL;
@@ -506,17 +496,6 @@ int main(void)
         cmocka_unit_test(test_adopt_network_key),
         cmocka_unit_test(test_purge_followups),
     };
-    int rc;
 
-    if (mkdtemp(tmpdir) == NULL)
-        return 1;
-    logger_set_sink(logger_null_sink, NULL);
-    rc = cmocka_run_group_tests(tests, NULL, NULL);
-    if (getenv("VIGIA_KEEP_TMP") == NULL) {
-        char *cmd = xasprintf("rm -rf '%s'", tmpdir);
-        if (system(cmd) != 0)
-            rc = rc ? rc : 1;
-        free(cmd);
-    }
-    return rc;
+    return store_test_run("vault", tests, sizeof tests / sizeof tests[0]);
 }
