@@ -23,25 +23,14 @@
 #include "vigia/model.h"
 #include "vigia/config.h"
 
-static char dir[] = "/tmp/vigia-test-config-roster-XXXXXX";
-
-static char *write_file(const char *name, const char *text)
-{
-    char *path = xasprintf("%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    return path;
-}
+#include "../test-dir.h"
 
 static void test_csv_quirks(void **state)
 {
     struct config_verifiers vs;
     char *err = NULL;
-    char *p =
-        write_file("v.csv", "\xEF\xBB\xBFName;Contact;Languages;Notes\r\n"
+    char *p = test_dir_file("v.csv",
+                            "\xEF\xBB\xBFName;Contact;Languages;Notes\r\n"
                             "Rosa M.;(415) 555-0101;es|en;\"has a car; \"\"the blue one\"\"\"\r\n"
                             "\r\n"
                             "Luis;@luis;en;\"two\r\nlines\"\r\n"
@@ -70,7 +59,7 @@ static void test_csv_errors(void **state)
 {
     struct config_verifiers vs;
     char *err = NULL;
-    char *p = write_file("e.csv", "name,roles\nA,verifier\nB,verifier,extra\n");
+    char *p = test_dir_file("e.csv", "name,roles\nA,verifier\nB,verifier,extra\n");
 
     (void)state;
     assert_int_equal(config_verifiers_load(p, "US", &vs, &err), -1);
@@ -78,7 +67,7 @@ static void test_csv_errors(void **state)
     FREE(&err);
     config_verifiers_fini(&vs);
     free(p);
-    p = write_file("empty.csv", "");
+    p = test_dir_file("empty.csv", "");
     assert_int_equal(config_verifiers_load(p, "US", &vs, &err), -1);
     assert_non_null(strstr(err, "empty.csv:1: expected a header row"));
     FREE(&err);
@@ -94,12 +83,12 @@ static void test_yaml(void **state)
 {
     struct config_verifiers vs;
     char *err = NULL;
-    char *p = write_file("v.yaml", "verifiers:\n"
-                                   "  - name: Carmen\n"
-                                   "    contact: '+52 55 1234 5678'\n"
-                                   "    languages: [es]\n"
-                                   "    areas: Bayview, Excelsior\n"
-                                   "    roles: [legal_observer, court_accompaniment]\n");
+    char *p = test_dir_file("v.yaml", "verifiers:\n"
+                                      "  - name: Carmen\n"
+                                      "    contact: '+52 55 1234 5678'\n"
+                                      "    languages: [es]\n"
+                                      "    areas: Bayview, Excelsior\n"
+                                      "    roles: [legal_observer, court_accompaniment]\n");
 
     (void)state;
     assert_int_equal(config_verifiers_load(p, "US", &vs, &err), 0);
@@ -113,13 +102,13 @@ static void test_yaml(void **state)
                      (1u << MODEL_ROLE_LEGAL_OBSERVER) | (1u << MODEL_ROLE_COURT));
     config_verifiers_fini(&vs);
     free(p);
-    p = write_file("bad.yaml", "verifiers:\n  - name: X\n    roles: {a: b}\n");
+    p = test_dir_file("bad.yaml", "verifiers:\n  - name: X\n    roles: {a: b}\n");
     assert_int_equal(config_verifiers_load(p, "US", &vs, &err), -1);
     assert_non_null(strstr(err, "bad.yaml:3:12: 'roles' must be text or a list"));
     FREE(&err);
     config_verifiers_fini(&vs);
     free(p);
-    p = write_file("notalist.yaml", "verifiers: nobody\n");
+    p = test_dir_file("notalist.yaml", "verifiers: nobody\n");
     assert_int_equal(config_verifiers_load(p, "US", &vs, &err), -1);
     assert_non_null(strstr(err, "expected a list under 'verifiers:'"));
     FREE(&err);
@@ -131,16 +120,16 @@ static void test_shifts(void **state)
 {
     struct config_shifts cs;
     char *err = NULL;
-    char *p = write_file("s.yaml", "shifts:\n"
-                                   "  - person: Teo\n"
-                                   "    role: dispatcher\n"
-                                   "    days: fri-mon\n"
-                                   "    start: '22:00'\n"
-                                   "    end: '06:00'\n"
-                                   "  - person: Ana\n"
-                                   "    days: [weekends]\n"
-                                   "    start: '18:00'\n"
-                                   "    end: '24:00'\n");
+    char *p = test_dir_file("s.yaml", "shifts:\n"
+                                      "  - person: Teo\n"
+                                      "    role: dispatcher\n"
+                                      "    days: fri-mon\n"
+                                      "    start: '22:00'\n"
+                                      "    end: '06:00'\n"
+                                      "  - person: Ana\n"
+                                      "    days: [weekends]\n"
+                                      "    start: '18:00'\n"
+                                      "    end: '24:00'\n");
 
     (void)state;
     assert_int_equal(config_shifts_load(p, &cs, &err), 0);
@@ -159,36 +148,19 @@ static void test_shifts(void **state)
     assert_false(cs.has_windows);
     config_shifts_fini(&cs);
     free(p);
-    p = write_file("bad.yaml", "shifts:\n  - person: Teo\n    days: mon\n    start: '06:00'\n"
-                               "    end: '06:00'\n");
+    p = test_dir_file("bad.yaml", "shifts:\n  - person: Teo\n    days: mon\n    start: '06:00'\n"
+                                  "    end: '06:00'\n");
     assert_int_equal(config_shifts_load(p, &cs, &err), -1);
     assert_non_null(strstr(err, "bad.yaml:5:10: end:"));
     FREE(&err);
     config_shifts_fini(&cs);
     free(p);
-    p = write_file("key.yaml", "shifts:\n  - person: Teo\n    day: mon\n");
+    p = test_dir_file("key.yaml", "shifts:\n  - person: Teo\n    day: mon\n");
     assert_int_equal(config_shifts_load(p, &cs, &err), -1);
     assert_non_null(strstr(err, "key.yaml:3:5: unknown key 'day'"));
     FREE(&err);
     config_shifts_fini(&cs);
     free(p);
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    char *cmd = xasprintf("rm -rf '%s'", dir);
-    int rc;
-
-    (void)state;
-    rc = system(cmd);
-    free(cmd);
-    return rc == 0 ? 0 : -1;
 }
 
 int main(void)
@@ -200,5 +172,5 @@ int main(void)
         cmocka_unit_test(test_shifts),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

@@ -21,18 +21,7 @@
 #include "vigia/model.h"
 #include "vigia/config.h"
 
-static char dir[] = "/tmp/vigia-test-config-scenario-XXXXXX";
-
-static char *write_file(const char *name, const char *text)
-{
-    char *path = xasprintf("%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    return path;
-}
+#include "../test-dir.h"
 
 static const char *const good =
     "title: Drill\n"
@@ -73,7 +62,7 @@ static void test_time(void **state)
 static void test_load(void **state)
 {
     struct config_scenario sc;
-    char *err = NULL, *p = write_file("good.yaml", good);
+    char *err = NULL, *p = test_dir_file("good.yaml", good);
 
     (void)state;
     assert_int_equal(config_scenario_load(p, &sc, &err), 0);
@@ -110,7 +99,7 @@ static void expect_error(const char *from, const char *to, const char *want)
 
     assert_non_null(at);
     text = xasprintf("%.*s%s%s", (int)(at - good), good, to, at + strlen(from));
-    p = write_file("bad.yaml", text);
+    p = test_dir_file("bad.yaml", text);
     assert_int_equal(config_scenario_load(p, &sc, &err), -1);
     assert_non_null(err);
     if (strstr(err, want) == NULL || strncmp(err, p, strlen(p)) != 0)
@@ -141,15 +130,15 @@ static void test_answers(void **state)
 {
     struct config_scenario sc;
     struct config_answers as;
-    char *err = NULL, *p = write_file("s.yaml", good), *a;
+    char *err = NULL, *p = test_dir_file("s.yaml", good), *a;
 
     (void)state;
     assert_int_equal(config_scenario_load(p, &sc, &err), 0);
-    a = write_file("a.yaml", "actions:\n"
-                             "  - {at: \"01:00\", do: assign, incident: a, verifier: Rosa}\n"
-                             "  - {at: \"02:00\", do: status, incident: b, report: 1, to: "
-                             "police_only, note: city}\n"
-                             "  - {at: \"03:00\", do: wait}\n");
+    a = test_dir_file("a.yaml", "actions:\n"
+                                "  - {at: \"01:00\", do: assign, incident: a, verifier: Rosa}\n"
+                                "  - {at: \"02:00\", do: status, incident: b, report: 1, to: "
+                                "police_only, note: city}\n"
+                                "  - {at: \"03:00\", do: wait}\n");
     assert_int_equal(config_answers_load(a, &sc, &as, &err), 0);
     assert_int_equal(as.n, 3);
     assert_string_equal(as.items[0].verifier, "Rosa");
@@ -157,37 +146,20 @@ static void test_answers(void **state)
     assert_string_equal(as.items[1].to, "police_only");
     config_answers_fini(&as);
     free(a);
-    a = write_file("a.yaml", "actions:\n"
-                             "  - {at: \"02:00\", do: triage, incident: a}\n"
-                             "  - {at: \"01:00\", do: triage, incident: b}\n");
+    a = test_dir_file("a.yaml", "actions:\n"
+                                "  - {at: \"02:00\", do: triage, incident: a}\n"
+                                "  - {at: \"01:00\", do: triage, incident: b}\n");
     assert_int_equal(config_answers_load(a, &sc, &as, &err), -1);
     assert_non_null(strstr(err, ":3:5: actions must be in time order"));
     FREE(&err);
     free(a);
-    a = write_file("a.yaml", "actions:\n  - {at: \"01:00\", do: assign, incident: a}\n");
+    a = test_dir_file("a.yaml", "actions:\n  - {at: \"01:00\", do: assign, incident: a}\n");
     assert_int_equal(config_answers_load(a, &sc, &as, &err), -1);
     assert_non_null(strstr(err, "'assign' is missing"));
     FREE(&err);
     free(a);
     config_scenario_fini(&sc);
     free(p);
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    char *cmd = xasprintf("rm -rf '%s'", dir);
-    int rc;
-
-    (void)state;
-    rc = system(cmd);
-    free(cmd);
-    return rc == 0 ? 0 : -1;
 }
 
 int main(void)
@@ -199,5 +171,5 @@ int main(void)
         cmocka_unit_test(test_answers),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }
