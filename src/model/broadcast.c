@@ -43,8 +43,6 @@ int model_channel_parse(const char *name)
     for (int i = 0; i < MODEL_CHANNEL_COUNT; i++)
         if (strcmp(name, model_channel_names[i]) == 0)
             return i;
-    if (strcmp(name, "whatsapp") == 0) /* not supported, but say so clearly */
-        return -1;
     return -1;
 }
 
